@@ -1,0 +1,310 @@
+// The configuration contract: its types, its defaults, and validation whose errors name the field.
+
+export type Protocol = 'anthropic' | 'openai';
+export type Strategy = 'weighted-round-robin' | 'latency' | 'priority';
+export type AuthStyle = 'x-api-key' | 'bearer';
+
+export const PROTOCOLS: readonly Protocol[] = ['anthropic', 'openai'];
+export const STRATEGIES: readonly Strategy[] = ['weighted-round-robin', 'latency', 'priority'];
+
+/** One upstream base URL with the keys that may be used on it. */
+export interface EndpointConfig {
+  name: string;
+  baseUrl: string;
+  /** Keys written in the config file (headless only; VS Code keeps keys in SecretStorage). */
+  tokens?: string[];
+  /** Name of an environment variable holding one key, or several separated by commas/newlines. */
+  tokenEnv?: string;
+  weight?: number;
+  /** Lower numbers are tried first by the `priority` strategy. */
+  priority?: number;
+  /** Anthropic endpoints send `x-api-key` unless this says `bearer`. */
+  auth?: AuthStyle;
+  /** Set by the user to take an endpoint out of rotation entirely. */
+  disabled?: boolean;
+}
+
+export interface ClusterConfig {
+  name: string;
+  protocol: Protocol;
+  strategy?: Strategy;
+  endpoints: EndpointConfig[];
+}
+
+export interface TimeoutsConfig {
+  connectMs: number;
+  /** First-byte deadline for non-streaming requests. */
+  firstByteMs: number;
+  /** First-byte deadline for streaming requests (`"stream": true` or `accept: text/event-stream`). */
+  streamFirstByteMs: number;
+  /** Longest silence between two body chunks. */
+  idleMs: number;
+  /** Whole-request limit; 0 = unlimited. */
+  totalMs: number;
+  /** How long in-flight requests may run on when the proxy stops. */
+  shutdownGraceMs: number;
+}
+
+export interface RetryConfig {
+  /** Attempts per request across different targets (stale-socket retries come on top). */
+  maxAttempts: number;
+  /** Retries in flight may not exceed this share of requests in flight... */
+  budgetRatio: number;
+  /** ...unless fewer than this many retries are in flight. */
+  minRetryConcurrency: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export interface HealthConfig {
+  /** Consecutive failures that make an endpoint unhealthy. */
+  unhealthyAfter: number;
+  /** Consecutive failures that open the circuit (eject). */
+  ejectAfter: number;
+  ejectionBaseMs: number;
+  ejectionMaxMs: number;
+  /** A failure streak is forgotten after this long without a new failure. */
+  recoverMs: number;
+  /** Time to first byte above this marks an endpoint degraded; 0 disables. */
+  slowMs: number;
+  /** How long a key stays invalid after a 401/403. */
+  invalidKeyMs: number;
+  /** Cooldown for a 429 that carries no usable reset hint. */
+  rateLimitCooldownMs: number;
+  /** Cooldown for a TLS certificate error (a configuration fault, ejected longer). */
+  tlsEjectionMs: number;
+}
+
+export interface LimitsConfig {
+  maxBodyBytes: number;
+}
+
+export interface LogConfig {
+  file?: string;
+  maxBytes: number;
+  keepFiles: number;
+}
+
+export interface SwitchyardConfig {
+  port: number;
+  host: string;
+  activeCluster: string;
+  clusters: ClusterConfig[];
+  timeouts: TimeoutsConfig;
+  retry: RetryConfig;
+  health: HealthConfig;
+  limits: LimitsConfig;
+  log: LogConfig;
+  /** When set, clients must present it as `x-switchyard-key` (or as their API key). */
+  clientKey?: string;
+  /** Browser origins allowed to call the proxy (none by default). */
+  allowedOrigins: string[];
+}
+
+export const DEFAULT_TIMEOUTS: TimeoutsConfig = {
+  connectMs: 10_000,
+  firstByteMs: 900_000,
+  streamFirstByteMs: 120_000,
+  idleMs: 300_000,
+  totalMs: 0,
+  shutdownGraceMs: 10_000,
+};
+
+export const DEFAULT_RETRY: RetryConfig = {
+  maxAttempts: 3,
+  budgetRatio: 0.2,
+  minRetryConcurrency: 3,
+  backoffBaseMs: 25,
+  backoffMaxMs: 250,
+};
+
+export const DEFAULT_HEALTH: HealthConfig = {
+  unhealthyAfter: 3,
+  ejectAfter: 5,
+  ejectionBaseMs: 30_000,
+  ejectionMaxMs: 300_000,
+  recoverMs: 60_000,
+  slowMs: 0,
+  invalidKeyMs: 30 * 60_000,
+  rateLimitCooldownMs: 60_000,
+  tlsEjectionMs: 300_000,
+};
+
+export const DEFAULT_LIMITS: LimitsConfig = { maxBodyBytes: 32 * 1024 * 1024 };
+export const DEFAULT_LOG: LogConfig = { maxBytes: 10 * 1024 * 1024, keepFiles: 3 };
+export const DEFAULT_PORT = 7860;
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** An invalid config; `field` is a path like `clusters[0].endpoints[1].baseUrl`. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly field: string, readonly problem: string) {
+    super(`${field}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(o: Obj, key: string, path: string, required: boolean): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) {
+    if (required) throw new ConfigError(`${path}.${key}`.replace(/^\./, ''), 'is required');
+    return undefined;
+  }
+  if (typeof v !== 'string' || v.trim() === '') {
+    throw new ConfigError(`${path}.${key}`.replace(/^\./, ''), 'must be a non-empty string');
+  }
+  return v.trim();
+}
+
+function num(o: Obj, key: string, path: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = o[key];
+  if (v === undefined || v === null) return fallback;
+  const field = `${path}.${key}`.replace(/^\./, '');
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(field, `must be a number, got ${JSON.stringify(v)}`);
+  if (v < min || v > max) throw new ConfigError(field, `must be between ${min} and ${max}, got ${v}`);
+  return v;
+}
+
+function section<T extends object>(raw: unknown, path: string, defaults: T, mins: Partial<Record<keyof T, number>> = {}): T {
+  if (raw === undefined || raw === null) return { ...defaults };
+  if (!isObj(raw)) throw new ConfigError(path, 'must be an object');
+  const out = { ...defaults } as Record<string, unknown>;
+  for (const key of Object.keys(raw)) {
+    if (!(key in defaults)) throw new ConfigError(`${path}.${key}`, `is not a known setting (known: ${Object.keys(defaults).join(', ')})`);
+    const d = (defaults as Record<string, unknown>)[key];
+    if (typeof d === 'number') out[key] = num(raw, key, path, d, (mins as Record<string, number>)[key] ?? 0);
+    else if (d === undefined || typeof d === 'string') out[key] = str(raw, key, path, false);
+  }
+  return out as T;
+}
+
+function parseBaseUrl(value: string, field: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(field, `is not a valid URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(field, `must use http or https, got ${url.protocol}`);
+  if (url.search || url.hash) throw new ConfigError(field, 'must not contain a query string or fragment');
+  if (url.username || url.password) throw new ConfigError(field, 'must not contain credentials; use tokens instead');
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function validateEndpoint(raw: unknown, path: string): EndpointConfig {
+  if (!isObj(raw)) throw new ConfigError(path, 'must be an object');
+  const name = str(raw, 'name', path, true)!;
+  const baseUrl = parseBaseUrl(str(raw, 'baseUrl', path, true)!, `${path}.baseUrl`);
+  let tokens: string[] | undefined;
+  if (raw.tokens !== undefined) {
+    if (!Array.isArray(raw.tokens)) throw new ConfigError(`${path}.tokens`, 'must be a list of strings');
+    tokens = raw.tokens.map((t, i) => {
+      if (typeof t !== 'string' || t.trim() === '') throw new ConfigError(`${path}.tokens[${i}]`, 'must be a non-empty string');
+      if (/\s/.test(t.trim())) throw new ConfigError(`${path}.tokens[${i}]`, 'must not contain whitespace');
+      return t.trim();
+    });
+  }
+  const tokenEnv = str(raw, 'tokenEnv', path, false);
+  const auth = str(raw, 'auth', path, false);
+  if (auth !== undefined && auth !== 'x-api-key' && auth !== 'bearer') throw new ConfigError(`${path}.auth`, `must be "x-api-key" or "bearer", got ${JSON.stringify(auth)}`);
+  if (raw.disabled !== undefined && typeof raw.disabled !== 'boolean') throw new ConfigError(`${path}.disabled`, 'must be true or false');
+  return {
+    name,
+    baseUrl,
+    tokens,
+    tokenEnv,
+    auth: auth as AuthStyle | undefined,
+    weight: num(raw, 'weight', path, 1, 0, 1000),
+    priority: num(raw, 'priority', path, 0, -1000, 1000),
+    disabled: raw.disabled === true,
+  };
+}
+
+function validateCluster(raw: unknown, path: string): ClusterConfig {
+  if (!isObj(raw)) throw new ConfigError(path, 'must be an object');
+  const name = str(raw, 'name', path, true)!;
+  const protocol = str(raw, 'protocol', path, false) ?? 'anthropic';
+  if (!PROTOCOLS.includes(protocol as Protocol)) throw new ConfigError(`${path}.protocol`, `must be one of ${PROTOCOLS.join(', ')}, got ${JSON.stringify(protocol)}`);
+  const strategy = str(raw, 'strategy', path, false) ?? 'weighted-round-robin';
+  if (!STRATEGIES.includes(strategy as Strategy)) throw new ConfigError(`${path}.strategy`, `must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
+  if (!Array.isArray(raw.endpoints)) throw new ConfigError(`${path}.endpoints`, 'must be a list of endpoints');
+  const endpoints = raw.endpoints.map((e, i) => validateEndpoint(e, `${path}.endpoints[${i}]`));
+  const seen = new Set<string>();
+  endpoints.forEach((e, i) => {
+    if (seen.has(e.name)) throw new ConfigError(`${path}.endpoints[${i}].name`, `duplicate endpoint name ${JSON.stringify(e.name)}`);
+    seen.add(e.name);
+  });
+  return { name, protocol: protocol as Protocol, strategy: strategy as Strategy, endpoints };
+}
+
+/** Checks a parsed config object, fills defaults, and throws a ConfigError naming the first bad field. */
+export function validateConfig(raw: unknown): SwitchyardConfig {
+  if (!isObj(raw)) throw new ConfigError('(root)', 'must be a JSON object');
+  if (!Array.isArray(raw.clusters)) throw new ConfigError('clusters', 'must be a list of clusters');
+  const clusters = raw.clusters.map((c, i) => validateCluster(c, `clusters[${i}]`));
+  const names = new Set<string>();
+  clusters.forEach((c, i) => {
+    if (names.has(c.name)) throw new ConfigError(`clusters[${i}].name`, `duplicate cluster name ${JSON.stringify(c.name)}`);
+    names.add(c.name);
+  });
+  const activeCluster = str(raw, 'activeCluster', '', false) ?? clusters[0]?.name;
+  if (activeCluster === undefined) throw new ConfigError('clusters', 'must contain at least one cluster');
+  if (!names.has(activeCluster)) throw new ConfigError('activeCluster', `names no configured cluster: ${JSON.stringify(activeCluster)} (have: ${[...names].join(', ')})`);
+
+  const timeouts = section(raw.timeouts, 'timeouts', DEFAULT_TIMEOUTS, { connectMs: 1, firstByteMs: 1, streamFirstByteMs: 1, idleMs: 1 });
+  const retry = section(raw.retry, 'retry', DEFAULT_RETRY, { maxAttempts: 1 });
+  if (retry.maxAttempts > 10) throw new ConfigError('retry.maxAttempts', `must be between 1 and 10, got ${retry.maxAttempts}`);
+  if (retry.budgetRatio > 1) throw new ConfigError('retry.budgetRatio', `must be between 0 and 1, got ${retry.budgetRatio}`);
+  const health = section(raw.health, 'health', DEFAULT_HEALTH, { unhealthyAfter: 1, ejectAfter: 1 });
+  if (health.ejectAfter < health.unhealthyAfter) throw new ConfigError('health.ejectAfter', `must be at least health.unhealthyAfter (${health.unhealthyAfter})`);
+  const limits = section(raw.limits, 'limits', DEFAULT_LIMITS, { maxBodyBytes: 1 });
+
+  const log = { ...DEFAULT_LOG };
+  const logFile = str(raw, 'logFile', '', false);
+  if (logFile) log.file = logFile;
+  if (raw.log !== undefined) Object.assign(log, section(raw.log, 'log', { file: log.file, maxBytes: log.maxBytes, keepFiles: log.keepFiles }, { maxBytes: 1024 }));
+
+  let allowedOrigins: string[] = [];
+  if (raw.allowedOrigins !== undefined) {
+    if (!Array.isArray(raw.allowedOrigins) || raw.allowedOrigins.some((o) => typeof o !== 'string')) {
+      throw new ConfigError('allowedOrigins', 'must be a list of origins like "http://localhost:3000"');
+    }
+    allowedOrigins = raw.allowedOrigins as string[];
+  }
+
+  return {
+    port: num(raw, 'port', '', DEFAULT_PORT, 0, 65535),
+    host: str(raw, 'host', '', false) ?? DEFAULT_HOST,
+    activeCluster,
+    clusters,
+    timeouts,
+    retry,
+    health,
+    limits,
+    log,
+    clientKey: str(raw, 'clientKey', '', false),
+    allowedOrigins,
+  };
+}
+
+/** Parses JSON text (comments not allowed) and validates it; JSON syntax errors name the position. */
+export function parseConfigText(text: string): SwitchyardConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError('(file)', `is not valid JSON: ${(err as Error).message}`);
+  }
+  return validateConfig(raw);
+}
+
+/** The active cluster of a validated config. */
+export function activeClusterOf(config: SwitchyardConfig): ClusterConfig {
+  return config.clusters.find((c) => c.name === config.activeCluster)!;
+}

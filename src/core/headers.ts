@@ -1,0 +1,59 @@
+// Header hygiene for both directions: hop-by-hop headers stripped, auth swapped for the chosen key.
+
+import { AuthStyle } from './config';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const AUTH = new Set(['authorization', 'x-api-key', 'api-key']);
+/** Headers the proxy sets itself or that belong to the client-proxy hop only. */
+const REQUEST_OWN = new Set(['host', 'content-length', 'x-switchyard-key', 'expect']);
+
+function connectionListed(value: string | undefined): Set<string> {
+  if (!value) return new Set();
+  return new Set(value.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
+}
+
+/** Headers for the upstream request, from the client's raw header list. `key` undefined passes client auth through. */
+export function upstreamRequestHeaders(rawHeaders: string[], key: string | undefined, auth: AuthStyle, bodyLength: number | null): string[] {
+  let connection: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === 'connection') connection = rawHeaders[i + 1];
+  const listed = connectionListed(connection);
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    if (HOP_BY_HOP.has(name) || REQUEST_OWN.has(name) || listed.has(name)) continue;
+    if (key !== undefined && AUTH.has(name)) continue;
+    out.push(rawHeaders[i], rawHeaders[i + 1]);
+  }
+  if (key !== undefined) {
+    if (auth === 'bearer') out.push('authorization', `Bearer ${key}`);
+    else out.push('x-api-key', key);
+  }
+  if (bodyLength !== null) out.push('content-length', String(bodyLength));
+  return out;
+}
+
+/** Response headers safe to pass to the client. */
+export function clientResponseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const listed = connectionListed(typeof headers.connection === 'string' ? headers.connection : undefined);
+  const out: Record<string, string | string[]> = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Whether a client request asks for a streamed response. */
+export function wantsStream(body: Buffer | null, accept: string | undefined): boolean {
+  if (accept && accept.includes('text/event-stream')) return true;
+  // An unescaped `"stream"` can only be a JSON key, never text inside a string value.
+  return body !== null && body.length > 0 && /"stream"\s*:\s*true/.test(body.toString('latin1'));
+}
+
+/** The request's model name, if its JSON body names one. */
+export function modelOf(body: Buffer | null): string | undefined {
+  if (!body || body.length === 0) return undefined;
+  const m = /"model"\s*:\s*"([^"\\]{1,200})"/.exec(body.toString('latin1'));
+  return m ? m[1] : undefined;
+}

@@ -1,0 +1,258 @@
+// Health of endpoints and keys: states, ejection with growing backoff, key cooldowns; behind an interface so it could be shared later.
+
+import { Cause, CAUSES } from './causes';
+import { HealthConfig } from './config';
+
+export type EndpointState = 'healthy' | 'degraded' | 'unhealthy' | 'open';
+export type KeyState = 'ok' | 'cooling' | 'invalid';
+
+export interface LastError {
+  cause: Cause;
+  message: string;
+  at: number;
+}
+
+/** What the balancer and the views need to know about one endpoint right now. */
+export interface EndpointHealthView {
+  state: EndpointState;
+  /** For `open`: when the circuit may be probed again. */
+  ejectedUntil?: number;
+  /** For `open`: the circuit's backoff has run out and no probe is in flight. */
+  probeReady: boolean;
+  consecutiveFailures: number;
+  ejections: number;
+  requests: number;
+  failures: number;
+  inFlight: number;
+  successRate: number;
+  latencyMs: number | null;
+  lastError?: LastError;
+}
+
+export interface KeyHealthView {
+  state: KeyState;
+  until?: number;
+  lastError?: LastError;
+}
+
+/** Health and cooldown state; the in-memory store implements it, a shared store could later. */
+export interface HealthStore {
+  endpoint(endpointId: string): EndpointHealthView;
+  key(keyId: string): KeyHealthView;
+  /** Marks an attempt as started; returns true when it is the half-open probe of an open circuit. */
+  begin(endpointId: string): boolean;
+  /** Records how an attempt ended. `ttfbMs` is time to first byte when there was one. */
+  end(endpointId: string, keyId: string | undefined, cause: Cause, message: string, ttfbMs?: number, opts?: { configFault?: boolean; probe?: boolean }): void;
+  coolKey(keyId: string, until: number, cause: Cause, message: string): void;
+  invalidateKey(keyId: string, message: string): void;
+  /** Forgets failures, ejection and key cooldowns of an endpoint (probe now / re-enable). */
+  reset(endpointId: string): void;
+  onChange(listener: () => void): () => void;
+}
+
+interface Outcome {
+  at: number;
+  ok: boolean;
+}
+
+interface EndpointRecord {
+  consecutiveFailures: number;
+  lastFailureAt: number;
+  ejections: number;
+  ejectedUntil?: number;
+  probeInFlight: boolean;
+  requests: number;
+  failures: number;
+  inFlight: number;
+  latencyMs: number | null;
+  recent: Outcome[];
+  lastError?: LastError;
+}
+
+interface KeyRecord {
+  invalidUntil?: number;
+  coolUntil?: number;
+  lastError?: LastError;
+}
+
+const RECENT_LIMIT = 50;
+const LATENCY_ALPHA = 0.3;
+
+/** Health kept in this process's memory. */
+export class MemoryHealthStore implements HealthStore {
+  private readonly endpoints = new Map<string, EndpointRecord>();
+  private readonly keys = new Map<string, KeyRecord>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private config: HealthConfig, private readonly now: () => number = Date.now, private readonly random: () => number = Math.random) {}
+
+  setConfig(config: HealthConfig): void {
+    this.config = config;
+  }
+
+  endpoint(endpointId: string): EndpointHealthView {
+    const r = this.record(endpointId);
+    const now = this.now();
+    this.forgetOldStreak(r, now);
+    const recent = r.recent.filter((o) => now - o.at <= this.config.recoverMs);
+    const recentFailures = recent.filter((o) => !o.ok).length;
+    const successRate = recent.length > 0 ? 1 - recentFailures / recent.length : r.requests > 0 ? 1 - r.failures / r.requests : 1;
+    let state: EndpointState;
+    if (r.ejectedUntil !== undefined) state = 'open';
+    else if (r.consecutiveFailures >= this.config.unhealthyAfter) state = 'unhealthy';
+    else if (r.consecutiveFailures > 0 || (recent.length > 0 && recentFailures / recent.length >= 0.1) || this.isSlow(r)) state = 'degraded';
+    else state = 'healthy';
+    return {
+      state,
+      ejectedUntil: r.ejectedUntil,
+      probeReady: r.ejectedUntil !== undefined && now >= r.ejectedUntil && !r.probeInFlight,
+      consecutiveFailures: r.consecutiveFailures,
+      ejections: r.ejections,
+      requests: r.requests,
+      failures: r.failures,
+      inFlight: r.inFlight,
+      successRate,
+      latencyMs: r.latencyMs,
+      lastError: r.lastError,
+    };
+  }
+
+  key(keyId: string): KeyHealthView {
+    const r = this.keys.get(keyId);
+    if (!r) return { state: 'ok' };
+    const now = this.now();
+    if (r.invalidUntil !== undefined && now < r.invalidUntil) return { state: 'invalid', until: r.invalidUntil, lastError: r.lastError };
+    if (r.coolUntil !== undefined && now < r.coolUntil) return { state: 'cooling', until: r.coolUntil, lastError: r.lastError };
+    return { state: 'ok', lastError: r.lastError };
+  }
+
+  begin(endpointId: string): boolean {
+    const r = this.record(endpointId);
+    r.inFlight++;
+    let probe = false;
+    if (r.ejectedUntil !== undefined && this.now() >= r.ejectedUntil && !r.probeInFlight) {
+      r.probeInFlight = true;
+      probe = true;
+    }
+    this.emit();
+    return probe;
+  }
+
+  end(endpointId: string, keyId: string | undefined, cause: Cause, message: string, ttfbMs?: number, opts: { configFault?: boolean; probe?: boolean } = {}): void {
+    const r = this.record(endpointId);
+    const now = this.now();
+    r.inFlight = Math.max(0, r.inFlight - 1);
+    if (opts.probe) r.probeInFlight = false;
+    const info = CAUSES[cause];
+    if (cause === 'CLIENT_ABORTED' || cause === 'STALE_SOCKET' || cause === 'TOTAL_TIMEOUT') {
+      // Neither a success nor a failure of the endpoint.
+      this.emit();
+      return;
+    }
+    r.requests++;
+    if (info.endpointFailure) {
+      this.recordFailure(r, now, cause, message, opts.configFault === true);
+    } else {
+      // Rate limits and bad keys belong to the key; the endpoint answered, so it is alive.
+      r.consecutiveFailures = 0;
+      r.ejectedUntil = undefined;
+      this.pushRecent(r, { at: now, ok: true });
+      if (ttfbMs !== undefined && cause === 'OK') {
+        r.latencyMs = r.latencyMs === null ? ttfbMs : r.latencyMs + LATENCY_ALPHA * (ttfbMs - r.latencyMs);
+      }
+      if (keyId && cause === 'OK') {
+        const k = this.keys.get(keyId);
+        if (k && k.invalidUntil === undefined && (k.coolUntil ?? 0) <= now) k.lastError = undefined;
+      }
+    }
+    this.emit();
+  }
+
+  coolKey(keyId: string, until: number, cause: Cause, message: string): void {
+    const r = this.keyRecord(keyId);
+    r.coolUntil = Math.max(r.coolUntil ?? 0, until);
+    r.lastError = { cause, message, at: this.now() };
+    this.emit();
+  }
+
+  invalidateKey(keyId: string, message: string): void {
+    const r = this.keyRecord(keyId);
+    const now = this.now();
+    r.invalidUntil = now + this.config.invalidKeyMs;
+    r.lastError = { cause: 'KEY_INVALID', message, at: now };
+    this.emit();
+  }
+
+  reset(endpointId: string): void {
+    const r = this.record(endpointId);
+    r.consecutiveFailures = 0;
+    r.ejectedUntil = undefined;
+    r.ejections = 0;
+    r.recent = [];
+    r.lastError = undefined;
+    for (const [id] of this.keys) if (id.startsWith(`${endpointId}#`)) this.keys.delete(id);
+    this.emit();
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private recordFailure(r: EndpointRecord, now: number, cause: Cause, message: string, configFault: boolean): void {
+    this.forgetOldStreak(r, now);
+    r.failures++;
+    r.consecutiveFailures++;
+    r.lastFailureAt = now;
+    r.lastError = { cause, message, at: now };
+    this.pushRecent(r, { at: now, ok: false });
+    const wasOpen = r.ejectedUntil !== undefined;
+    if (configFault) {
+      r.ejections++;
+      r.ejectedUntil = now + this.config.tlsEjectionMs;
+    } else if (wasOpen ? now >= r.ejectedUntil! : r.consecutiveFailures >= this.config.ejectAfter) {
+      // A failed half-open probe re-opens with a longer backoff; a streak reaching the threshold opens.
+      r.ejections++;
+      const base = Math.min(this.config.ejectionBaseMs * r.ejections, this.config.ejectionMaxMs);
+      r.ejectedUntil = now + Math.round(base * (0.9 + 0.2 * this.random()));
+    }
+  }
+
+  private forgetOldStreak(r: EndpointRecord, now: number): void {
+    if (r.consecutiveFailures > 0 && r.ejectedUntil === undefined && now - r.lastFailureAt > this.config.recoverMs) {
+      r.consecutiveFailures = 0;
+      if (now - r.lastFailureAt > 2 * this.config.recoverMs) r.ejections = 0;
+    }
+  }
+
+  private isSlow(r: EndpointRecord): boolean {
+    return this.config.slowMs > 0 && r.latencyMs !== null && r.latencyMs > this.config.slowMs;
+  }
+
+  private pushRecent(r: EndpointRecord, o: Outcome): void {
+    r.recent.push(o);
+    if (r.recent.length > RECENT_LIMIT) r.recent.shift();
+  }
+
+  private record(endpointId: string): EndpointRecord {
+    let r = this.endpoints.get(endpointId);
+    if (!r) {
+      r = { consecutiveFailures: 0, lastFailureAt: 0, ejections: 0, probeInFlight: false, requests: 0, failures: 0, inFlight: 0, latencyMs: null, recent: [] };
+      this.endpoints.set(endpointId, r);
+    }
+    return r;
+  }
+
+  private keyRecord(keyId: string): KeyRecord {
+    let r = this.keys.get(keyId);
+    if (!r) {
+      r = {};
+      this.keys.set(keyId, r);
+    }
+    return r;
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+}

@@ -1,0 +1,95 @@
+// Logging interfaces, the request-log record, and redaction so keys never reach any writer.
+
+import { Cause } from './causes';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** The core logs through this; the CLI writes to stderr, VS Code to a LogOutputChannel. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** One attempt of a request, as written to logs, stats and error bodies. */
+export interface AttemptRecord {
+  endpoint: string;
+  /** `…a1b2`, or null when the client's own auth was passed through. */
+  key: string | null;
+  cause: Cause;
+  status: number | null;
+  /** Error class or upstream message, never containing a key. */
+  detail?: string;
+  ms: number;
+}
+
+/** One line of the request log. */
+export interface RequestRecord {
+  id: string;
+  time: string;
+  method: string;
+  path: string;
+  cluster: string;
+  model?: string;
+  stream: boolean;
+  endpoint: string | null;
+  key: string | null;
+  status: number;
+  outcome: Cause;
+  attempts: AttemptRecord[];
+  ttfbMs: number | null;
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Replaces every known secret (and anything that looks like an auth header value) with its suffix. */
+export class Redactor {
+  private secrets: string[] = [];
+
+  setSecrets(secrets: readonly string[]): void {
+    // Longest first so a key that contains another is replaced whole.
+    this.secrets = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(`…${s.slice(-4)}`);
+    return out.replace(/((?:authorization|x-api-key|api-key)["']?\s*[:=]\s*["']?)(?:Bearer\s+)?([A-Za-z0-9._~+/=-]{12,})/gi, (_m, head: string, value: string) => `${head}…${value.slice(-4)}`);
+  }
+}
+
+/** Wraps a logger so every message passes through the redactor first. */
+export function redactingLogger(inner: Logger, redactor: Redactor): Logger {
+  return {
+    debug: (m) => inner.debug(redactor.redact(m)),
+    info: (m) => inner.info(redactor.redact(m)),
+    warn: (m) => inner.warn(redactor.redact(m)),
+    error: (m) => inner.error(redactor.redact(m)),
+  };
+}
+
+/** A logger that writes human-readable lines to a stream (stderr for the CLI). */
+export function streamLogger(stream: NodeJS.WritableStream, minLevel: LogLevel = 'info'): Logger {
+  const min = LOG_LEVELS.indexOf(minLevel);
+  const write = (level: LogLevel, m: string) => {
+    if (LOG_LEVELS.indexOf(level) < min) return;
+    stream.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${m}\n`);
+  };
+  return {
+    debug: (m) => write('debug', m),
+    info: (m) => write('info', m),
+    warn: (m) => write('warn', m),
+    error: (m) => write('error', m),
+  };
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A one-line human summary of a request record. */
+export function formatRequestLine(r: RequestRecord): string {
+  const trace = r.attempts.map((a) => `${a.endpoint}${a.key ? ` ${a.key}` : ''} ${a.status ?? a.cause}${a.cause !== 'OK' ? ` ${a.cause}` : ''} ${a.ms}ms`).join(' → ');
+  return `[proxy] ${r.id} ${r.method} ${r.path} → ${r.status} ${r.outcome} in ${r.durationMs}ms (${r.attempts.length} attempt${r.attempts.length === 1 ? '' : 's'}: ${trace || 'none'})`;
+}

@@ -1,0 +1,297 @@
+// The attempt loop: pick a target, try it, fail over only while nothing was sent, relay, and record the outcome.
+
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AttemptResult, Failed, runAttempt } from './attempt';
+import { Balancer } from './balancer';
+import { Cause, CAUSES } from './causes';
+import { errorBody } from './errorBody';
+import { HealthStore } from './health';
+import { modelOf, wantsStream } from './headers';
+import { AttemptRecord, Redactor, RequestRecord } from './log';
+import { relay } from './relay';
+import { retryAfterMs } from './retryAfter';
+import { BudgetToken, RetryBudget } from './retryBudget';
+import { RuntimeEndpoint, RuntimeKey, RuntimeSnapshot } from './runtime';
+import { Upstream } from './upstream';
+
+export interface PipelineDeps {
+  health: HealthStore;
+  balancer: Balancer;
+  upstream: Upstream;
+  budget: RetryBudget;
+  redactor: Redactor;
+  record(r: RequestRecord): void;
+}
+
+/** Key-level retries (429, 401) get their own allowance so a big key pool is usable. */
+const MAX_KEY_RETRIES = 8;
+
+class ProxyAbort extends Error {
+  constructor(readonly code: 'CLIENT_ABORTED' | 'TOTAL_TIMEOUT') {
+    super(code === 'CLIENT_ABORTED' ? 'client went away' : 'TOTAL_TIMEOUT: the request exceeded timeouts.totalMs');
+  }
+}
+
+interface RequestState {
+  id: string;
+  snap: RuntimeSnapshot;
+  req: IncomingMessage;
+  res: ServerResponse;
+  body: Buffer | null;
+  stream: boolean;
+  model: string | undefined;
+  started: number;
+  controller: AbortController;
+  attempts: AttemptRecord[];
+  lastEndpoint: RuntimeEndpoint | undefined;
+}
+
+export class Pipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  /** Proxies one request whose body was already buffered; never throws. */
+  async handle(id: string, snap: RuntimeSnapshot, req: IncomingMessage, res: ServerResponse, body: Buffer | null): Promise<void> {
+    const controller = new AbortController();
+    const s: RequestState = {
+      id,
+      snap,
+      req,
+      res,
+      body,
+      stream: wantsStream(body, req.headers.accept),
+      model: modelOf(body),
+      started: performance.now(),
+      controller,
+      attempts: [],
+      lastEndpoint: undefined,
+    };
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort(new ProxyAbort('CLIENT_ABORTED'));
+    };
+    res.on('close', onClose);
+    const total = snap.config.timeouts.totalMs;
+    const timer = total > 0 ? setTimeout(() => controller.abort(new ProxyAbort('TOTAL_TIMEOUT')), total) : undefined;
+    const retryToken = this.deps.budget.enter();
+    try {
+      await this.attemptLoop(s, retryToken);
+    } catch (err) {
+      this.respondError(s, 502, 'UPSTREAM_5XX', `internal error: ${(err as Error).message}`, {});
+      this.finish(s, 502, 'UPSTREAM_5XX', null, 0);
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.deps.budget.leave(retryToken);
+      res.off('close', onClose);
+    }
+  }
+
+  private async attemptLoop(s: RequestState, retryToken: BudgetToken): Promise<void> {
+    const { snap } = s;
+    const { retry } = snap.config;
+    const avoid = new Set<string>();
+    const usedKeys = new Set<string>();
+    let endpointFailures = 0;
+    let keyRetries = 0;
+    let lastFailure: { failed: Failed; endpoint: RuntimeEndpoint; key: RuntimeKey | undefined } | undefined;
+    const rejectedKeys: string[] = [];
+
+    while (endpointFailures < retry.maxAttempts && keyRetries <= MAX_KEY_RETRIES) {
+      if (s.controller.signal.aborted) return this.aborted(s);
+      if (s.attempts.length > 0 && !this.deps.budget.retry(retryToken)) {
+        return this.giveUp(s, lastFailure?.failed, 'BUDGET_EXHAUSTED', 'the retry budget is exhausted (too many retries in flight); not retrying');
+      }
+      const pick = this.deps.balancer.pick({ cluster: snap.active, avoidEndpoints: avoid, usedKeys, model: s.model });
+      if (pick.kind === 'none') {
+        return this.giveUp(s, lastFailure?.failed, 'UPSTREAM_CONNECT', `cluster "${snap.active.name}" has no enabled endpoint`);
+      }
+      if (pick.kind === 'no-key') {
+        if (pick.cooling) return this.allCooling(s, pick.earliestUntil);
+        return this.allKeysRejected(s, lastFailure?.failed, rejectedKeys);
+      }
+      const { endpoint, key } = pick;
+      if (avoid.has(endpoint.id)) {
+        // Every other endpoint has been tried: back off before hitting this one again.
+        const cap = Math.min(retry.backoffMaxMs, retry.backoffBaseMs * 2 ** endpointFailures);
+        try {
+          await sleep(Math.random() * cap, undefined, { signal: s.controller.signal });
+        } catch {
+          return this.aborted(s);
+        }
+      }
+      const result = await this.tryTarget(s, endpoint, key);
+      if (result.kind === 'answered') return this.relayAnswer(s, endpoint, key, result);
+      if (result.cause === 'CLIENT_ABORTED' || result.cause === 'TOTAL_TIMEOUT') return this.aborted(s);
+
+      lastFailure = { failed: result, endpoint, key };
+      if (result.cause === 'RATE_LIMITED') {
+        keyRetries++;
+        if (key) {
+          usedKeys.add(key.id);
+          const wait = retryAfterMs(result.headers ?? {}) ?? snap.config.health.rateLimitCooldownMs;
+          this.deps.health.coolKey(key.id, Date.now() + wait, 'RATE_LIMITED', `429; retry after ${Math.ceil(wait / 1000)} s`);
+        } else {
+          // Client's own key on a keyless endpoint: nothing to rotate here, so try elsewhere.
+          avoid.add(endpoint.id);
+          endpointFailures++;
+        }
+      } else if (result.cause === 'KEY_INVALID') {
+        keyRetries++;
+        if (key) {
+          usedKeys.add(key.id);
+          rejectedKeys.push(`${endpoint.name} ${key.suffix} (${result.status})`);
+          this.deps.health.invalidateKey(key.id, `${result.status}: ${result.detail}`);
+        } else {
+          return this.passThroughFailure(s, endpoint, result);
+        }
+      } else {
+        avoid.add(endpoint.id);
+        endpointFailures++;
+      }
+    }
+    if (lastFailure?.failed.cause === 'RATE_LIMITED') {
+      const cooling = this.deps.balancer.pick({ cluster: snap.active, avoidEndpoints: new Set(), usedKeys: new Set() });
+      if (cooling.kind === 'no-key' && cooling.cooling) return this.allCooling(s, cooling.earliestUntil);
+    }
+    return this.giveUp(s, lastFailure?.failed, undefined, `all ${s.attempts.length} attempts failed`);
+  }
+
+  /** Runs one attempt, with one immediate fresh-connection retry when a pooled socket turns out stale. */
+  private async tryTarget(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined): Promise<AttemptResult> {
+    s.lastEndpoint = endpoint;
+    let result = await this.once(s, endpoint, key, false);
+    if (result.kind === 'failed' && result.cause === 'UPSTREAM_RESET' && result.status === null && !s.controller.signal.aborted) {
+      s.attempts[s.attempts.length - 1].cause = 'STALE_SOCKET';
+      result = await this.once(s, endpoint, key, true);
+    }
+    return result;
+  }
+
+  private async once(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, fresh: boolean): Promise<AttemptResult> {
+    const { timeouts } = s.snap.config;
+    const probe = this.deps.health.begin(endpoint.id);
+    const started = performance.now();
+    const result = await runAttempt(
+      this.deps.upstream,
+      {
+        endpoint,
+        key,
+        protocol: s.snap.active.protocol,
+        method: s.req.method ?? 'GET',
+        path: s.req.url ?? '/',
+        rawHeaders: s.req.rawHeaders,
+        body: s.body,
+        signal: s.controller.signal,
+        firstByteMs: s.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs,
+        idleMs: timeouts.idleMs,
+        fresh,
+      },
+      started,
+    );
+    const ms = Math.round(performance.now() - started);
+    if (result.kind === 'failed') {
+      const aborted = s.controller.signal.reason as ProxyAbort | undefined;
+      if (aborted instanceof ProxyAbort) result.cause = aborted.code;
+      const detail = this.deps.redactor.redact(result.detail);
+      result.detail = detail;
+      s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, detail, ms });
+      // A reset on a pooled socket is judged after the fresh retry, so it is not counted here.
+      const neutral = result.cause === 'UPSTREAM_RESET' && result.status === null && !fresh;
+      this.deps.health.end(endpoint.id, key?.id, neutral ? 'STALE_SOCKET' : result.cause, detail, undefined, { probe, configFault: result.configFault });
+    } else {
+      s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, ms });
+      // Health for an answered attempt is recorded when the relay ends; remember the probe flag.
+      (result as AttemptResult & { probe?: boolean }).probe = probe;
+    }
+    return result;
+  }
+
+  private async relayAnswer(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, answer: AttemptResult & { kind: 'answered' }): Promise<void> {
+    const probe = (answer as { probe?: boolean }).probe === true;
+    const out = await relay(s.res, answer, s.snap.active.protocol, this.trailerHeaders(s, endpoint), () => s.controller.signal.aborted && (s.controller.signal.reason as ProxyAbort).code === 'CLIENT_ABORTED');
+    const cause = out.cause;
+    const last = s.attempts[s.attempts.length - 1];
+    last.cause = cause;
+    if (out.detail) last.detail = this.deps.redactor.redact(out.detail);
+    this.deps.health.end(endpoint.id, key?.id, cause, out.detail ?? CAUSES[cause].label, answer.ttfbMs, { probe });
+    this.finish(s, answer.status, cause, answer.ttfbMs, out.bytesOut, endpoint, key);
+  }
+
+  private trailerHeaders(s: RequestState, endpoint: RuntimeEndpoint | undefined): Record<string, string> {
+    return {
+      'x-switchyard-endpoint': endpoint?.name ?? 'none',
+      'x-switchyard-attempts': String(s.attempts.length),
+      'x-switchyard-request-id': s.id,
+    };
+  }
+
+  private respondError(s: RequestState, status: number, code: Cause | string, message: string, extra: Record<string, string>): void {
+    const { res } = s;
+    if (res.headersSent || res.destroyed) return;
+    const body = errorBody(s.snap.active.protocol, status, code, message, s.attempts);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...this.trailerHeaders(s, s.lastEndpoint), ...extra });
+    res.end(body);
+  }
+
+  private aborted(s: RequestState): void {
+    const reason = s.controller.signal.reason as ProxyAbort | undefined;
+    const code = reason instanceof ProxyAbort ? reason.code : 'CLIENT_ABORTED';
+    if (code === 'TOTAL_TIMEOUT') this.respondError(s, 504, code, 'the request exceeded timeouts.totalMs', {});
+    this.finish(s, code === 'TOTAL_TIMEOUT' ? 504 : 499, code, null, 0);
+  }
+
+  private allCooling(s: RequestState, earliestUntil: number | undefined): void {
+    const waitS = Math.max(1, Math.ceil(((earliestUntil ?? Date.now() + 1000) - Date.now()) / 1000));
+    this.respondError(s, 429, 'KEYS_COOLING', `every key of cluster "${s.snap.active.name}" is rate limited; the soonest is free again in ${waitS} s`, { 'retry-after': String(waitS) });
+    this.finish(s, 429, 'KEYS_COOLING', null, 0);
+  }
+
+  private allKeysRejected(s: RequestState, last: Failed | undefined, rejected: string[]): void {
+    const status = last?.status === 403 ? 403 : 401;
+    const keys = s.snap.active.endpoints.flatMap((e) => e.keys.map((k) => `${e.name} ${k.suffix}`));
+    const tried = rejected.length > 0 ? `rejected now: ${rejected.join(', ')}` : `already marked invalid: ${keys.join(', ')}`;
+    const upstream = last?.detail ? ` Upstream said: ${last.detail}` : '';
+    this.respondError(s, status, 'KEYS_INVALID', `no valid key is left in cluster "${s.snap.active.name}" (${tried}).${upstream}`, {});
+    this.finish(s, status, 'KEYS_INVALID', null, 0);
+  }
+
+  /** A keyless endpoint's 401/403 belongs to the client's own key: pass it through unchanged. */
+  private passThroughFailure(s: RequestState, endpoint: RuntimeEndpoint, failed: Failed): void {
+    const { res } = s;
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...this.trailerHeaders(s, endpoint) };
+    res.writeHead(failed.status ?? 502, headers);
+    res.end(failed.bodyText ?? '');
+    this.finish(s, failed.status ?? 502, failed.cause, null, 0, endpoint);
+  }
+
+  private giveUp(s: RequestState, last: Failed | undefined, code: Cause | undefined, message: string): void {
+    const causes = s.attempts.map((a) => a.cause).filter((c) => c !== 'STALE_SOCKET');
+    let status = 502;
+    if (causes.length > 0 && causes.every((c) => c === 'UPSTREAM_TIMEOUT')) status = 504;
+    else if (causes.length > 0 && causes.every((c) => c === 'OVERLOADED')) status = 529;
+    else if (last?.status && last.status >= 500) status = last.status === 529 ? 529 : 502;
+    const finalCode = code ?? (last?.cause as Cause) ?? 'UPSTREAM_CONNECT';
+    this.respondError(s, status, finalCode, message, {});
+    this.finish(s, status, finalCode, null, 0);
+  }
+
+  private finish(s: RequestState, status: number, outcome: Cause, ttfbMs: number | null, bytesOut: number, endpoint?: RuntimeEndpoint, key?: RuntimeKey): void {
+    this.deps.record({
+      id: s.id,
+      time: new Date().toISOString(),
+      method: s.req.method ?? 'GET',
+      path: (s.req.url ?? '/').split('?')[0],
+      cluster: s.snap.active.name,
+      model: s.model,
+      stream: s.stream,
+      endpoint: endpoint?.name ?? s.lastEndpoint?.name ?? null,
+      key: key?.suffix ?? null,
+      status,
+      outcome,
+      attempts: s.attempts,
+      ttfbMs,
+      durationMs: Math.round(performance.now() - s.started),
+      bytesIn: s.body?.length ?? 0,
+      bytesOut,
+    });
+  }
+}

@@ -1,0 +1,95 @@
+// Streams an answered upstream response to the client with backpressure, judging whether it ended properly.
+
+import { ServerResponse } from 'node:http';
+import { Answered } from './attempt';
+import { Cause, causeOfBodyError, CAUSES, describeError } from './causes';
+import { Protocol } from './config';
+import { clientResponseHeaders } from './headers';
+import { SseWatcher, sseErrorEvent } from './sse';
+
+export interface RelayResult {
+  cause: Cause;
+  detail?: string;
+  bytesOut: number;
+}
+
+/**
+ * Writes headers and body. Resolves once the client response is finished or torn down; a failure
+ * after the first byte ends the response visibly (SSE error event, then the connection is cut).
+ */
+export function relay(res: ServerResponse, answer: Answered, protocol: Protocol, extraHeaders: Record<string, string>, clientGone: () => boolean): Promise<RelayResult> {
+  const upstream = answer.response;
+  const body = upstream.body;
+  const headers = clientResponseHeaders(upstream.headers);
+  const contentType = upstream.headers['content-type'];
+  const isSse = typeof contentType === 'string' && contentType.includes('text/event-stream');
+  const watcher = isSse && answer.status < 300 ? new SseWatcher(protocol) : undefined;
+  let bytesOut = 0;
+
+  res.writeHead(answer.status, { ...headers, ...extraHeaders });
+
+  return new Promise<RelayResult>((resolve) => {
+    let settled = false;
+    const finish = (result: RelayResult) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(result);
+    };
+    const failVisibly = (cause: Cause, detail: string) => {
+      body.destroy();
+      if (watcher && !res.destroyed) {
+        res.write(sseErrorEvent(protocol, cause, `Switchyard: the upstream stream failed after it began (${CAUSES[cause].label}: ${detail}); nothing can be retried once bytes were sent.`), () => res.destroy());
+      } else {
+        res.destroy();
+      }
+      finish({ cause, detail, bytesOut });
+    };
+    const write = (chunk: Buffer) => {
+      bytesOut += chunk.length;
+      watcher?.feed(chunk);
+      if (!res.write(chunk)) body.pause();
+    };
+    const onData = (chunk: Buffer) => write(chunk);
+    const onDrain = () => body.resume();
+    const onEnd = () => {
+      if (watcher && !watcher.finished) {
+        failVisibly('STREAM_INCOMPLETE', watcher.upstreamError ?? 'the stream ended without its final event');
+        return;
+      }
+      res.end();
+      finish({ cause: answer.cause, bytesOut });
+    };
+    const onError = (err: Error) => {
+      if (clientGone()) {
+        finish({ cause: 'CLIENT_ABORTED', bytesOut });
+        return;
+      }
+      const cause = describeError(err).includes('TOTAL_TIMEOUT') ? 'TOTAL_TIMEOUT' : causeOfBodyError(err);
+      failVisibly(cause, describeError(err));
+    };
+    const onClose = () => {
+      if (!res.writableFinished) {
+        body.destroy();
+        finish({ cause: 'CLIENT_ABORTED', bytesOut });
+      }
+    };
+
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+    body.on('error', onError);
+    if (answer.first) write(answer.first);
+    if (answer.ended) {
+      onEnd();
+      return;
+    }
+    body.on('data', onData);
+    body.on('end', onEnd);
+    if (res.writableNeedDrain) body.pause();
+    else body.resume();
+  });
+}

@@ -1,0 +1,110 @@
+// Turns a validated config plus the keys from the token sources into the immutable snapshot requests run on.
+
+import { createHash } from 'node:crypto';
+import { AuthStyle, ClusterConfig, EndpointConfig, Protocol, Strategy, SwitchyardConfig } from './config';
+
+/** Where keys come from besides the config file (SecretStorage, a 0600 file, the environment). */
+export interface TokenSource {
+  /** Keys for one endpoint; must answer synchronously from memory. */
+  tokensFor(cluster: string, endpoint: string): readonly string[];
+}
+
+export interface RuntimeKey {
+  /** Stable id that never contains the key: `<endpointId>#<hash>`. */
+  id: string;
+  value: string;
+  suffix: string;
+}
+
+export interface RuntimeEndpoint {
+  id: string;
+  cluster: string;
+  name: string;
+  baseUrl: string;
+  origin: string;
+  /** Path prefix of the base URL without a trailing slash ('' for none). */
+  basePath: string;
+  weight: number;
+  priority: number;
+  auth: AuthStyle;
+  disabled: boolean;
+  keys: RuntimeKey[];
+}
+
+export interface RuntimeCluster {
+  name: string;
+  protocol: Protocol;
+  strategy: Strategy;
+  endpoints: RuntimeEndpoint[];
+}
+
+/** One generation of configuration; each request keeps the one it started with. */
+export interface RuntimeSnapshot {
+  generation: number;
+  config: SwitchyardConfig;
+  clusters: RuntimeCluster[];
+  active: RuntimeCluster;
+  /** Every key value in this snapshot, for redaction. */
+  secrets: string[];
+}
+
+/** The short form a key may appear in anywhere: `…a1b2`. */
+export function keySuffix(value: string): string {
+  return `…${value.slice(-4)}`;
+}
+
+export function endpointId(cluster: string, endpoint: string): string {
+  return `${cluster}/${endpoint}`;
+}
+
+function keyId(endpoint: string, value: string): string {
+  return `${endpoint}#${createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
+}
+
+/** Splits an environment variable holding one or more keys. */
+export function splitTokens(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+}
+
+function endpointKeys(cluster: ClusterConfig, e: EndpointConfig, id: string, tokens: TokenSource | undefined, env: NodeJS.ProcessEnv): RuntimeKey[] {
+  const values = [...(e.tokens ?? [])];
+  if (e.tokenEnv && env[e.tokenEnv]) values.push(...splitTokens(env[e.tokenEnv]!));
+  if (tokens) values.push(...tokens.tokensFor(cluster.name, e.name));
+  const unique = [...new Set(values)];
+  return unique.map((value) => ({ id: keyId(id, value), value, suffix: keySuffix(value) }));
+}
+
+function buildEndpoint(cluster: ClusterConfig, e: EndpointConfig, tokens: TokenSource | undefined, env: NodeJS.ProcessEnv): RuntimeEndpoint {
+  const id = endpointId(cluster.name, e.name);
+  const url = new URL(e.baseUrl);
+  return {
+    id,
+    cluster: cluster.name,
+    name: e.name,
+    baseUrl: e.baseUrl,
+    origin: url.origin,
+    basePath: url.pathname.replace(/\/+$/, ''),
+    weight: e.weight ?? 1,
+    priority: e.priority ?? 0,
+    auth: e.auth ?? (cluster.protocol === 'openai' ? 'bearer' : 'x-api-key'),
+    disabled: e.disabled === true,
+    keys: endpointKeys(cluster, e, id, tokens, env),
+  };
+}
+
+/** Builds the snapshot for a config; the config must already be validated. */
+export function buildSnapshot(config: SwitchyardConfig, generation: number, tokens?: TokenSource, env: NodeJS.ProcessEnv = process.env): RuntimeSnapshot {
+  const clusters: RuntimeCluster[] = config.clusters.map((c) => ({
+    name: c.name,
+    protocol: c.protocol,
+    strategy: c.strategy ?? 'weighted-round-robin',
+    endpoints: c.endpoints.map((e) => buildEndpoint(c, e, tokens, env)),
+  }));
+  const secrets = new Set<string>();
+  for (const c of clusters) for (const e of c.endpoints) for (const k of e.keys) secrets.add(k.value);
+  if (config.clientKey) secrets.add(config.clientKey);
+  return { generation, config, clusters, active: clusters.find((c) => c.name === config.activeCluster)!, secrets: [...secrets] };
+}

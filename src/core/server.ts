@@ -1,0 +1,95 @@
+// The node:http listener: guard, body cap, admin routes under /_switchyard/, everything else to the pipeline.
+
+import * as http from 'node:http';
+import { errorBody } from './errorBody';
+import { checkRequest } from './guard';
+import { RuntimeSnapshot } from './runtime';
+
+export interface ServerHooks {
+  snapshot(): RuntimeSnapshot;
+  boundHost(): string;
+  proxy(id: string, snap: RuntimeSnapshot, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer | null): Promise<void>;
+  admin(path: string): { status: number; body: unknown } | undefined;
+  nextRequestId(): string;
+}
+
+/** Creates the server with Node's own limits set so they never cut a long request or stream short. */
+export function createProxyServer(hooks: ServerHooks): http.Server {
+  const server = http.createServer(
+    {
+      requestTimeout: 0,
+      headersTimeout: 60_000,
+      // Above the clients' idle reuse time so we are not the side that closes a socket they are about to reuse.
+      keepAliveTimeout: 65_000,
+      noDelay: true,
+    },
+    (req, res) => onRequest(hooks, req, res),
+  );
+  server.timeout = 0;
+  return server;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body, null, 2);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...extra });
+  res.end(text);
+}
+
+function onRequest(hooks: ServerHooks, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const snap = hooks.snapshot();
+  const protocol = snap.active.protocol;
+  const verdict = checkRequest(req.headers, hooks.boundHost(), snap.config.allowedOrigins, snap.config.clientKey);
+  if (verdict) {
+    sendJson(res, verdict.status, errorBody(protocol, verdict.status, verdict.code, verdict.message), { connection: 'close' });
+    req.resume();
+    return;
+  }
+  const url = req.url ?? '/';
+  if (url.startsWith('/_switchyard/') || url === '/_switchyard') {
+    const answer = hooks.admin(url.split('?')[0]);
+    if (answer) sendJson(res, answer.status, answer.body);
+    else sendJson(res, 404, { error: `unknown admin path ${url}; try /_switchyard/health or /_switchyard/stats` });
+    req.resume();
+    return;
+  }
+  const id = hooks.nextRequestId();
+  const max = snap.config.limits.maxBodyBytes;
+  const tooLarge = () =>
+    sendJson(res, 413, errorBody(protocol, 413, 'BODY_TOO_LARGE', `the request body is larger than limits.maxBodyBytes (${max} bytes); nothing was sent upstream.`), {
+      connection: 'close',
+      'x-switchyard-attempts': '0',
+      'x-switchyard-endpoint': 'none',
+      'x-switchyard-request-id': id,
+    });
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > max) {
+    tooLarge();
+    req.resume();
+    return;
+  }
+  const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) {
+    req.resume();
+    void hooks.proxy(id, snap, req, res, null);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let rejected = false;
+  req.on('data', (chunk: Buffer) => {
+    if (rejected) return;
+    size += chunk.length;
+    if (size > max) {
+      rejected = true;
+      chunks.length = 0;
+      tooLarge();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (rejected) return;
+    void hooks.proxy(id, snap, req, res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  });
+  req.on('error', () => undefined);
+}

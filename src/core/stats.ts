@@ -1,0 +1,89 @@
+// Builds the key-free stats snapshot served at /_switchyard/stats and read by the VS Code views.
+
+import { Cause } from './causes';
+import { EndpointState, HealthStore, KeyState } from './health';
+import { Protocol, Strategy } from './config';
+import { RuntimeSnapshot } from './runtime';
+
+export interface KeyStats {
+  suffix: string;
+  state: KeyState;
+  cooldownUntil: number | null;
+  lastError: { cause: Cause; message: string; at: number } | null;
+}
+
+export interface EndpointStats {
+  cluster: string;
+  name: string;
+  baseUrl: string;
+  disabled: boolean;
+  state: EndpointState;
+  requests: number;
+  failures: number;
+  inFlight: number;
+  successRate: number;
+  latencyMs: number | null;
+  consecutiveFailures: number;
+  /** For an open circuit: when the next probe may go out. */
+  nextProbeAt: number | null;
+  lastError: { cause: Cause; message: string; at: number } | null;
+  /** Keys only as suffixes. An empty list means the client's own auth is passed through. */
+  tokens: KeyStats[];
+}
+
+export interface ClusterStats {
+  name: string;
+  protocol: Protocol;
+  strategy: Strategy;
+  active: boolean;
+  endpoints: EndpointStats[];
+}
+
+export interface ProxyStats {
+  service: 'switchyard';
+  instanceId: string;
+  pid: number;
+  version: string;
+  startedAt: number;
+  uptimeMs: number;
+  listening: { host: string; port: number } | null;
+  activeCluster: string;
+  configGeneration: number;
+  requests: { total: number; inFlight: number; retriesInFlight: number; failed: number };
+  upstreamSockets: number;
+  /** Endpoints of the active cluster (the contract's flat list). */
+  endpoints: EndpointStats[];
+  clusters: ClusterStats[];
+}
+
+/** Stats of every cluster's endpoints from the health store; never includes a key. */
+export function clusterStats(snapshot: RuntimeSnapshot, health: HealthStore): ClusterStats[] {
+  return snapshot.clusters.map((c) => ({
+    name: c.name,
+    protocol: c.protocol,
+    strategy: c.strategy,
+    active: c.name === snapshot.active.name,
+    endpoints: c.endpoints.map((e): EndpointStats => {
+      const h = health.endpoint(e.id);
+      return {
+        cluster: c.name,
+        name: e.name,
+        baseUrl: e.baseUrl,
+        disabled: e.disabled,
+        state: h.state,
+        requests: h.requests,
+        failures: h.failures,
+        inFlight: h.inFlight,
+        successRate: h.successRate,
+        latencyMs: h.latencyMs === null ? null : Math.round(h.latencyMs),
+        consecutiveFailures: h.consecutiveFailures,
+        nextProbeAt: h.state === 'open' ? (h.ejectedUntil ?? null) : null,
+        lastError: h.lastError ?? null,
+        tokens: e.keys.map((k) => {
+          const kh = health.key(k.id);
+          return { suffix: k.suffix, state: kh.state, cooldownUntil: kh.until ?? null, lastError: kh.lastError ?? null };
+        }),
+      };
+    }),
+  }));
+}

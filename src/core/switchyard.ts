@@ -1,0 +1,244 @@
+// The core assembled: builds the proxy from a config, token source and logger; starts, reloads and stops it.
+
+import * as http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import { Balancer } from './balancer';
+import { SwitchyardConfig } from './config';
+import { MemoryHealthStore } from './health';
+import { formatRequestLine, Logger, Redactor, redactingLogger, RequestRecord, silentLogger } from './log';
+import { describeHolder, PortHolder, SwitchyardHealth, whoHoldsPort } from './portOwner';
+import { Pipeline } from './proxy';
+import { expandHome, RequestLogFile } from './requestLogFile';
+import { RetryBudget } from './retryBudget';
+import { buildSnapshot, endpointId, RuntimeSnapshot, TokenSource } from './runtime';
+import { createProxyServer } from './server';
+import { clusterStats, ProxyStats } from './stats';
+import { Upstream } from './upstream';
+
+export const VERSION = '0.1.0';
+
+export interface SwitchyardOptions {
+  config: SwitchyardConfig;
+  /** Keys kept outside the config (SecretStorage, a 0600 file). */
+  tokens?: TokenSource;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Write the JSON request log to `config.log.file` (default true). */
+  writeRequestLog?: boolean;
+}
+
+/** Thrown by start() when the port is taken; says by whom. */
+export class PortInUseError extends Error {
+  readonly code = 'PORT_IN_USE';
+  constructor(readonly host: string, readonly port: number, readonly holder: PortHolder) {
+    super(`cannot listen on ${host}:${port}: ${describeHolder(holder, port)}`);
+    this.name = 'PortInUseError';
+  }
+}
+
+export class Switchyard {
+  readonly instanceId = randomBytes(6).toString('hex');
+  readonly startedAt = Date.now();
+  readonly health: MemoryHealthStore;
+  private readonly redactor = new Redactor();
+  private readonly logger: Logger;
+  private readonly balancer: Balancer;
+  private readonly upstream: Upstream;
+  private readonly budget: RetryBudget;
+  private readonly pipeline: Pipeline;
+  private readonly changeListeners = new Set<() => void>();
+  private readonly requestListeners = new Set<(r: RequestRecord) => void>();
+  private snap: RuntimeSnapshot;
+  private server: http.Server | undefined;
+  private listening: { host: string; port: number } | null = null;
+  private requestLog: RequestLogFile | undefined;
+  private seq = 0;
+  private totals = { total: 0, failed: 0 };
+
+  constructor(private readonly options: SwitchyardOptions) {
+    this.snap = buildSnapshot(options.config, 1, options.tokens, options.env);
+    this.redactor.setSecrets(this.snap.secrets);
+    this.logger = redactingLogger(options.logger ?? silentLogger, this.redactor);
+    this.health = new MemoryHealthStore(options.config.health);
+    this.health.onChange(() => this.emitChange());
+    this.balancer = new Balancer(this.health);
+    this.upstream = new Upstream({ connectMs: options.config.timeouts.connectMs });
+    this.budget = new RetryBudget(options.config.retry);
+    this.pipeline = new Pipeline({
+      health: this.health,
+      balancer: this.balancer,
+      upstream: this.upstream,
+      budget: this.budget,
+      redactor: this.redactor,
+      record: (r) => this.onRecord(r),
+    });
+    this.openRequestLog(options.config);
+  }
+
+  get config(): SwitchyardConfig {
+    return this.snap.config;
+  }
+
+  get snapshot(): RuntimeSnapshot {
+    return this.snap;
+  }
+
+  get address(): { host: string; port: number } | null {
+    return this.listening;
+  }
+
+  /** Starts listening; `port` 0 picks a free one. Throws PortInUseError naming the holder. */
+  async start(port: number = this.config.port, host: string = this.config.host): Promise<{ host: string; port: number; url: string }> {
+    if (this.server) throw new Error('Switchyard is already started');
+    const server = createProxyServer({
+      snapshot: () => this.snap,
+      boundHost: () => this.listening?.host ?? host,
+      proxy: (id, snap, req, res, body) => this.pipeline.handle(id, snap, req, res, body),
+      admin: (path) => this.admin(path),
+      nextRequestId: () => `${this.instanceId.slice(0, 4)}-${(++this.seq).toString(36)}`,
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        server.off('listening', onListening);
+        reject(err);
+      };
+      const onListening = () => {
+        server.off('error', onError);
+        resolve();
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen(port, host);
+    }).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') throw new PortInUseError(host, port, await whoHoldsPort(host, port));
+      throw err;
+    });
+    server.on('error', (err) => this.logger.error(`[server] ${err.message}`));
+    this.server = server;
+    const addr = server.address() as AddressInfo;
+    this.listening = { host, port: addr.port };
+    this.logger.info(`[server] listening on http://${host}:${addr.port} (cluster "${this.snap.active.name}", ${this.snap.active.endpoints.length} endpoints)`);
+    this.emitChange();
+    return { host, port: addr.port, url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}` };
+  }
+
+  /** Stops accepting, lets in-flight requests finish within the grace period, then cuts what is left. */
+  async stop(graceMs: number = this.config.timeouts.shutdownGraceMs): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (this.budget.inFlight > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+        server.closeIdleConnections();
+      }
+      server.closeAllConnections();
+      await closed;
+      this.logger.info('[server] stopped');
+    }
+    this.listening = null;
+    await this.upstream.destroy();
+    await this.requestLog?.close();
+    this.emitChange();
+  }
+
+  /** Swaps in a validated config; requests in flight keep the snapshot they started with. */
+  applyConfig(config: SwitchyardConfig): void {
+    const previous = this.snap.config;
+    this.snap = buildSnapshot(config, this.snap.generation + 1, this.options.tokens, this.options.env);
+    this.redactor.setSecrets(this.snap.secrets);
+    this.health.setConfig(config.health);
+    this.budget.setConfig(config.retry);
+    this.upstream.setOptions({ connectMs: config.timeouts.connectMs });
+    if (previous.log.file !== config.log.file) {
+      void this.requestLog?.close();
+      this.openRequestLog(config);
+    }
+    this.logger.info(`[config] applied generation ${this.snap.generation}: active cluster "${config.activeCluster}"`);
+    this.emitChange();
+  }
+
+  /** Re-reads keys from the token source (after keys were added or removed). */
+  refreshTokens(): void {
+    this.applyConfig(this.snap.config);
+  }
+
+  /** Forgets an endpoint's failures, ejection and key cooldowns. */
+  resetEndpoint(cluster: string, endpoint: string): void {
+    this.health.reset(endpointId(cluster, endpoint));
+  }
+
+  healthInfo(): SwitchyardHealth & { uptimeMs: number; activeCluster: string } {
+    return {
+      status: 'ok',
+      service: 'switchyard',
+      instanceId: this.instanceId,
+      pid: process.pid,
+      version: VERSION,
+      port: this.listening?.port ?? 0,
+      startedAt: this.startedAt,
+      uptimeMs: Date.now() - this.startedAt,
+      activeCluster: this.snap.active.name,
+    };
+  }
+
+  stats(): ProxyStats {
+    const clusters = clusterStats(this.snap, this.health);
+    return {
+      service: 'switchyard',
+      instanceId: this.instanceId,
+      pid: process.pid,
+      version: VERSION,
+      startedAt: this.startedAt,
+      uptimeMs: Date.now() - this.startedAt,
+      listening: this.listening,
+      activeCluster: this.snap.active.name,
+      configGeneration: this.snap.generation,
+      requests: { total: this.totals.total, failed: this.totals.failed, inFlight: this.budget.inFlight, retriesInFlight: this.budget.retriesInFlight },
+      upstreamSockets: this.upstream.openSockets(),
+      endpoints: clusters.find((c) => c.active)!.endpoints,
+      clusters,
+    };
+  }
+
+  /** Called when health, config or listening state changes (not debounced). */
+  onDidChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Called with every finished request's log record. */
+  onRequest(listener: (r: RequestRecord) => void): () => void {
+    this.requestListeners.add(listener);
+    return () => this.requestListeners.delete(listener);
+  }
+
+  private admin(path: string): { status: number; body: unknown } | undefined {
+    if (path === '/_switchyard/health') return { status: 200, body: this.healthInfo() };
+    if (path === '/_switchyard/stats') return { status: 200, body: this.stats() };
+    return undefined;
+  }
+
+  private onRecord(r: RequestRecord): void {
+    this.totals.total++;
+    if (r.outcome !== 'OK' && r.outcome !== 'CLIENT_ERROR') this.totals.failed++;
+    this.requestLog?.write(r);
+    const line = formatRequestLine(r);
+    if (r.outcome === 'OK' || r.outcome === 'CLIENT_ERROR' || r.outcome === 'CLIENT_ABORTED') this.logger.info(line);
+    else this.logger.warn(line);
+    for (const l of this.requestListeners) l(r);
+  }
+
+  private openRequestLog(config: SwitchyardConfig): void {
+    this.requestLog = undefined;
+    if (this.options.writeRequestLog === false || !config.log.file) return;
+    this.requestLog = new RequestLogFile(expandHome(config.log.file), config.log.maxBytes, config.log.keepFiles, (m) => this.logger.error(`[log] ${m}`));
+  }
+
+  private emitChange(): void {
+    for (const l of this.changeListeners) l();
+  }
+}

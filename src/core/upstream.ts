@@ -1,0 +1,107 @@
+// The undici side of the proxy: one keep-alive pool per origin, plus one-shot fresh connections for stale-socket retries.
+
+import { Agent, Client, Dispatcher } from 'undici';
+
+export interface UpstreamRequest {
+  origin: string;
+  path: string;
+  method: string;
+  headers: string[];
+  body: Buffer | null;
+  signal: AbortSignal;
+  /** First-byte deadline (0 = none). */
+  headersTimeoutMs: number;
+  /** Idle deadline between body chunks (0 = none). */
+  bodyTimeoutMs: number;
+  /** Use a brand-new connection that no earlier request touched. */
+  fresh: boolean;
+}
+
+export interface UpstreamOptions {
+  connectMs: number;
+}
+
+const KEEP_ALIVE_MS = 4_000;
+const KEEP_ALIVE_MAX_MS = 30_000;
+const KEEP_ALIVE_THRESHOLD_MS = 1_000;
+
+function dispatcherOptions(opts: UpstreamOptions) {
+  return {
+    connect: { timeout: opts.connectMs },
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    keepAliveMaxTimeout: KEEP_ALIVE_MAX_MS,
+    keepAliveTimeoutThreshold: KEEP_ALIVE_THRESHOLD_MS,
+    // HTTP/1.1 only: predictable per-request connections and no h2 surprises from undici upgrades.
+    allowH2: false,
+    pipelining: 1,
+    // Node's defaults would cut a slow upstream off; deadlines come per request instead.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  };
+}
+
+/** Owns the connection pools; swapping options drains the old pools without cutting requests. */
+export class Upstream {
+  private agent: Agent;
+  private options: UpstreamOptions;
+  private readonly fresh = new Set<Client>();
+
+  constructor(options: UpstreamOptions) {
+    this.options = options;
+    this.agent = new Agent(dispatcherOptions(options));
+  }
+
+  setOptions(options: UpstreamOptions): void {
+    if (options.connectMs === this.options.connectMs) return;
+    const old = this.agent;
+    this.options = options;
+    this.agent = new Agent(dispatcherOptions(options));
+    void old.close().catch(() => undefined);
+  }
+
+  /** Sends one request; resolves when response headers arrive. */
+  async request(r: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+    const options: Dispatcher.RequestOptions = {
+      origin: r.origin,
+      path: r.path,
+      method: r.method as Dispatcher.HttpMethod,
+      headers: r.headers,
+      body: r.body,
+      signal: r.signal,
+      headersTimeout: r.headersTimeoutMs,
+      bodyTimeout: r.bodyTimeoutMs,
+    };
+    if (!r.fresh) return this.agent.request(options);
+    const client = new Client(r.origin, dispatcherOptions(this.options));
+    this.fresh.add(client);
+    const release = () => {
+      this.fresh.delete(client);
+      void client.close().catch(() => undefined);
+    };
+    try {
+      const res = await client.request({ ...options, reset: true });
+      res.body.once('close', release);
+      return res;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** Open upstream sockets across all pools (a number that must not grow without bound). */
+  openSockets(): number {
+    let n = 0;
+    for (const s of Object.values(this.agent.stats)) n += Number(s.connected);
+    for (const c of this.fresh) n += Number(c.stats.connected);
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.agent.close(), ...[...this.fresh].map((c) => c.close())]).catch(() => undefined);
+  }
+
+  /** Drops every connection at once (used when stopping after the grace period). */
+  async destroy(): Promise<void> {
+    await Promise.all([this.agent.destroy(), ...[...this.fresh].map((c) => c.destroy())]).catch(() => undefined);
+  }
+}

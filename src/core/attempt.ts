@@ -51,6 +51,8 @@ export type AttemptResult = Answered | Failed;
 
 const ERROR_BODY_CAP = 8192;
 
+function ignore(): void {}
+
 async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -130,6 +132,8 @@ export async function runAttempt(upstream: Upstream, a: AttemptInput, started: n
   } catch (err) {
     return { kind: 'failed', cause: causeOfError(err), status: null, detail: describeError(err), configFault: isTlsError(err) && /CERT|SELF_SIGNED|UNABLE_TO/.test(describeError(err)) };
   }
+  // Errors between our own listeners must never become uncaught exceptions; `errored` keeps them.
+  response.body.on('error', ignore);
   const status = response.statusCode;
   const cause = causeOfStatus(status);
   if (cause !== 'OK' && cause !== 'CLIENT_ERROR') {

@@ -90,6 +90,6 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 
 /** A one-line human summary of a request record. */
 export function formatRequestLine(r: RequestRecord): string {
-  const trace = r.attempts.map((a) => `${a.endpoint}${a.key ? ` ${a.key}` : ''} ${a.status ?? a.cause}${a.cause !== 'OK' ? ` ${a.cause}` : ''} ${a.ms}ms`).join(' → ');
+  const trace = r.attempts.map((a) => `${a.endpoint}${a.key ? ` ${a.key}` : ''}${a.status !== null ? ` ${a.status}` : ''}${a.cause !== 'OK' ? ` ${a.cause}` : ''} ${a.ms}ms`).join(' → ');
   return `[proxy] ${r.id} ${r.method} ${r.path} → ${r.status} ${r.outcome} in ${r.durationMs}ms (${r.attempts.length} attempt${r.attempts.length === 1 ? '' : 's'}: ${trace || 'none'})`;
 }

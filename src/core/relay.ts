@@ -83,8 +83,13 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
     res.on('close', onClose);
     body.on('error', onError);
     if (answer.first) write(answer.first);
-    if (answer.ended) {
+    // The body may have ended or failed between the first chunk and now; its events are gone.
+    if (answer.ended || body.readableEnded) {
       onEnd();
+      return;
+    }
+    if (body.errored) {
+      onError(body.errored);
       return;
     }
     body.on('data', onData);

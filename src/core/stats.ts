@@ -51,6 +51,7 @@ export interface ProxyStats {
   configGeneration: number;
   requests: { total: number; inFlight: number; retriesInFlight: number; failed: number };
   upstreamSockets: number;
+  memory: { rssBytes: number; heapUsedBytes: number };
   /** Endpoints of the active cluster (the contract's flat list). */
   endpoints: EndpointStats[];
   clusters: ClusterStats[];

@@ -199,6 +199,7 @@ export class Switchyard {
       configGeneration: this.snap.generation,
       requests: { total: this.totals.total, failed: this.totals.failed, inFlight: this.budget.inFlight, retriesInFlight: this.budget.retriesInFlight },
       upstreamSockets: this.upstream.openSockets(),
+      memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
       endpoints: clusters.find((c) => c.active)!.endpoints,
       clusters,
     };

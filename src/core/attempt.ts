@@ -1,7 +1,7 @@
 // One attempt against one target: send, wait for headers and the first body byte, and classify what came back.
 
 import { Dispatcher } from 'undici';
-import { Cause, causeOfError, causeOfStatus, describeError, isTlsError } from './causes';
+import { Cause, causeOfError, causeOfStatus, DeadlineError, describeError, isTlsError } from './causes';
 import { Protocol } from './config';
 import { RuntimeEndpoint, RuntimeKey } from './runtime';
 import { Upstream } from './upstream';
@@ -16,9 +16,9 @@ export interface AttemptInput {
   path: string;
   rawHeaders: string[];
   body: Buffer | null;
-  signal: AbortSignal;
+  /** Aborts this attempt; the first-byte deadline uses it too. */
+  controller: AbortController;
   firstByteMs: number;
-  idleMs: number;
   fresh: boolean;
 }
 
@@ -116,6 +116,8 @@ function isEventStream(headers: Record<string, string | string[] | undefined>): 
 
 /** Sends the request to one target and classifies the result; the body of a Failed result is always released. */
 export async function runAttempt(upstream: Upstream, a: AttemptInput, started: number): Promise<AttemptResult> {
+  // Our own timer rather than undici's headersTimeout: undici's fast timers only resolve to about a second.
+  const deadline = a.firstByteMs > 0 ? setTimeout(() => a.controller.abort(new DeadlineError('FIRST_BYTE_TIMEOUT', a.firstByteMs)), a.firstByteMs) : undefined;
   let response: Dispatcher.ResponseData;
   try {
     response = await upstream.request({
@@ -124,12 +126,11 @@ export async function runAttempt(upstream: Upstream, a: AttemptInput, started: n
       method: a.method,
       headers: upstreamRequestHeaders(a.rawHeaders, a.key?.value, a.endpoint.auth, a.body ? a.body.length : a.method === 'GET' || a.method === 'HEAD' ? null : 0),
       body: a.body,
-      signal: a.signal,
-      headersTimeoutMs: a.firstByteMs,
-      bodyTimeoutMs: a.idleMs,
+      signal: a.controller.signal,
       fresh: a.fresh,
     });
   } catch (err) {
+    clearTimeout(deadline);
     return { kind: 'failed', cause: causeOfError(err), status: null, detail: describeError(err), configFault: isTlsError(err) && /CERT|SELF_SIGNED|UNABLE_TO/.test(describeError(err)) };
   }
   // Errors between our own listeners must never become uncaught exceptions; `errored` keeps them.
@@ -137,6 +138,7 @@ export async function runAttempt(upstream: Upstream, a: AttemptInput, started: n
   const status = response.statusCode;
   const cause = causeOfStatus(status);
   if (cause !== 'OK' && cause !== 'CLIENT_ERROR') {
+    clearTimeout(deadline);
     const bodyText = await readCapped(response.body, ERROR_BODY_CAP);
     return { kind: 'failed', cause, status, detail: upstreamMessage(bodyText), headers: response.headers, bodyText };
   }
@@ -144,11 +146,13 @@ export async function runAttempt(upstream: Upstream, a: AttemptInput, started: n
   try {
     first = a.method === 'HEAD' || status === 204 || status === 304 ? { chunk: null, ended: true } : await firstChunk(response.body);
   } catch (err) {
+    clearTimeout(deadline);
     response.body.destroy();
     // Headers came but the body broke before a byte reached the client: still safe to fail over.
-    const timedOut = describeError(err).includes('UND_ERR_BODY_TIMEOUT');
+    const timedOut = causeOfError(err) === 'UPSTREAM_TIMEOUT';
     return { kind: 'failed', cause: timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_RESET', status, detail: describeError(err) };
   }
+  clearTimeout(deadline);
   const ttfbMs = Math.round(performance.now() - started);
   if (cause === 'OK' && first.ended && a.method === 'POST') {
     return { kind: 'failed', cause: 'EMPTY_RESPONSE', status, detail: `${status} with an empty body` };

@@ -67,6 +67,14 @@ export const CAUSES: Record<Cause, CauseInfo> = {
   KEYS_INVALID: { retry: 'none', endpointFailure: false, label: 'no valid key left' },
 };
 
+/** A deadline of ours ran out; its code says which. */
+export class DeadlineError extends Error {
+  constructor(readonly code: 'FIRST_BYTE_TIMEOUT' | 'IDLE_TIMEOUT', ms: number) {
+    super(code === 'FIRST_BYTE_TIMEOUT' ? `no response within ${ms} ms` : `no data for ${ms} ms`);
+    this.name = 'DeadlineError';
+  }
+}
+
 /** Classifies an upstream HTTP status seen before any body byte. */
 export function causeOfStatus(status: number): Cause {
   if (status === 429) return 'RATE_LIMITED';
@@ -101,7 +109,7 @@ export function isTlsError(err: unknown): boolean {
 /** Classifies an error thrown before any response header arrived. */
 export function causeOfError(err: unknown): Cause {
   const codes = errorCodes(err);
-  if (codes.includes('UND_ERR_HEADERS_TIMEOUT')) return 'UPSTREAM_TIMEOUT';
+  if (codes.includes('FIRST_BYTE_TIMEOUT') || codes.includes('UND_ERR_HEADERS_TIMEOUT') || codes.includes('IDLE_TIMEOUT')) return 'UPSTREAM_TIMEOUT';
   if (isTlsError(err)) return 'UPSTREAM_TLS';
   if (codes.some((c) => DNS_CODES.has(c))) return 'UPSTREAM_DNS';
   if (codes.some((c) => CONNECT_CODES.has(c))) return 'UPSTREAM_CONNECT';
@@ -112,7 +120,7 @@ export function causeOfError(err: unknown): Cause {
 /** Classifies an error thrown while the response body was being relayed. */
 export function causeOfBodyError(err: unknown): Cause {
   const codes = errorCodes(err);
-  if (codes.includes('UND_ERR_BODY_TIMEOUT')) return 'STREAM_STALLED';
+  if (codes.includes('IDLE_TIMEOUT') || codes.includes('UND_ERR_BODY_TIMEOUT')) return 'STREAM_STALLED';
   return 'STREAM_RESET';
 }
 

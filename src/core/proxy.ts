@@ -42,7 +42,10 @@ interface RequestState {
   stream: boolean;
   model: string | undefined;
   started: number;
-  controller: AbortController;
+  /** Why the whole request was abandoned (client gone, total deadline), once it was. */
+  abortReason: ProxyAbort | undefined;
+  /** The running attempt's controller: aborting the request aborts it. */
+  attemptController: AbortController | undefined;
   attempts: AttemptRecord[];
   lastEndpoint: RuntimeEndpoint | undefined;
 }
@@ -52,7 +55,6 @@ export class Pipeline {
 
   /** Proxies one request whose body was already buffered; never throws. */
   async handle(id: string, snap: RuntimeSnapshot, req: IncomingMessage, res: ServerResponse, body: Buffer | null): Promise<void> {
-    const controller = new AbortController();
     const s: RequestState = {
       id,
       snap,
@@ -62,16 +64,21 @@ export class Pipeline {
       stream: wantsStream(body, req.headers.accept),
       model: modelOf(body),
       started: performance.now(),
-      controller,
+      abortReason: undefined,
+      attemptController: undefined,
       attempts: [],
       lastEndpoint: undefined,
     };
+    const abort = (reason: ProxyAbort) => {
+      s.abortReason ??= reason;
+      s.attemptController?.abort(reason);
+    };
     const onClose = () => {
-      if (!res.writableFinished) controller.abort(new ProxyAbort('CLIENT_ABORTED'));
+      if (!res.writableFinished) abort(new ProxyAbort('CLIENT_ABORTED'));
     };
     res.on('close', onClose);
     const total = snap.config.timeouts.totalMs;
-    const timer = total > 0 ? setTimeout(() => controller.abort(new ProxyAbort('TOTAL_TIMEOUT')), total) : undefined;
+    const timer = total > 0 ? setTimeout(() => abort(new ProxyAbort('TOTAL_TIMEOUT')), total) : undefined;
     const retryToken = this.deps.budget.enter();
     try {
       await this.attemptLoop(s, retryToken);
@@ -96,7 +103,7 @@ export class Pipeline {
     const rejectedKeys: string[] = [];
 
     while (endpointFailures < retry.maxAttempts && keyRetries <= MAX_KEY_RETRIES) {
-      if (s.controller.signal.aborted) return this.aborted(s);
+      if (s.abortReason) return this.aborted(s);
       if (s.attempts.length > 0 && !this.deps.budget.retry(retryToken)) {
         return this.giveUp(s, lastFailure?.failed, 'BUDGET_EXHAUSTED', 'the retry budget is exhausted (too many retries in flight); not retrying');
       }
@@ -112,11 +119,8 @@ export class Pipeline {
       if (avoid.has(endpoint.id)) {
         // Every other endpoint has been tried: back off before hitting this one again.
         const cap = Math.min(retry.backoffMaxMs, retry.backoffBaseMs * 2 ** endpointFailures);
-        try {
-          await sleep(Math.random() * cap, undefined, { signal: s.controller.signal });
-        } catch {
-          return this.aborted(s);
-        }
+        await sleep(Math.random() * cap);
+        if (s.abortReason) return this.aborted(s);
       }
       const result = await this.tryTarget(s, endpoint, key);
       if (result.kind === 'answered') return this.relayAnswer(s, endpoint, key, result);
@@ -159,7 +163,7 @@ export class Pipeline {
   private async tryTarget(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined): Promise<AttemptResult> {
     s.lastEndpoint = endpoint;
     let result = await this.once(s, endpoint, key, false);
-    if (result.kind === 'failed' && result.cause === 'UPSTREAM_RESET' && result.status === null && !s.controller.signal.aborted) {
+    if (result.kind === 'failed' && result.cause === 'UPSTREAM_RESET' && result.status === null && !s.abortReason) {
       s.attempts[s.attempts.length - 1].cause = 'STALE_SOCKET';
       result = await this.once(s, endpoint, key, true);
     }
@@ -170,6 +174,8 @@ export class Pipeline {
     const { timeouts } = s.snap.config;
     const probe = this.deps.health.begin(endpoint.id);
     const started = performance.now();
+    const controller = new AbortController();
+    s.attemptController = controller;
     const result = await runAttempt(
       this.deps.upstream,
       {
@@ -180,17 +186,15 @@ export class Pipeline {
         path: s.req.url ?? '/',
         rawHeaders: s.req.rawHeaders,
         body: s.body,
-        signal: s.controller.signal,
+        controller,
         firstByteMs: s.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs,
-        idleMs: timeouts.idleMs,
         fresh,
       },
       started,
     );
     const ms = Math.round(performance.now() - started);
     if (result.kind === 'failed') {
-      const aborted = s.controller.signal.reason as ProxyAbort | undefined;
-      if (aborted instanceof ProxyAbort) result.cause = aborted.code;
+      if (s.abortReason) result.cause = s.abortReason.code;
       const detail = this.deps.redactor.redact(result.detail);
       result.detail = detail;
       s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, detail, ms });
@@ -207,7 +211,7 @@ export class Pipeline {
 
   private async relayAnswer(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, answer: AttemptResult & { kind: 'answered' }): Promise<void> {
     const probe = (answer as { probe?: boolean }).probe === true;
-    const out = await relay(s.res, answer, s.snap.active.protocol, this.trailerHeaders(s, endpoint), () => s.controller.signal.aborted && (s.controller.signal.reason as ProxyAbort).code === 'CLIENT_ABORTED');
+    const out = await relay(s.res, answer, s.snap.active.protocol, s.snap.config.timeouts.idleMs, this.trailerHeaders(s, endpoint), () => s.abortReason?.code === 'CLIENT_ABORTED');
     const cause = out.cause;
     const last = s.attempts[s.attempts.length - 1];
     last.cause = cause;
@@ -233,8 +237,7 @@ export class Pipeline {
   }
 
   private aborted(s: RequestState): void {
-    const reason = s.controller.signal.reason as ProxyAbort | undefined;
-    const code = reason instanceof ProxyAbort ? reason.code : 'CLIENT_ABORTED';
+    const code = s.abortReason?.code ?? 'CLIENT_ABORTED';
     if (code === 'TOTAL_TIMEOUT') this.respondError(s, 504, code, 'the request exceeded timeouts.totalMs', {});
     this.finish(s, code === 'TOTAL_TIMEOUT' ? 504 : 499, code, null, 0);
   }

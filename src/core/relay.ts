@@ -2,7 +2,7 @@
 
 import { ServerResponse } from 'node:http';
 import { Answered } from './attempt';
-import { Cause, causeOfBodyError, CAUSES, describeError } from './causes';
+import { Cause, causeOfBodyError, CAUSES, DeadlineError, describeError } from './causes';
 import { Protocol } from './config';
 import { clientResponseHeaders } from './headers';
 import { SseWatcher, sseErrorEvent } from './sse';
@@ -17,7 +17,7 @@ export interface RelayResult {
  * Writes headers and body. Resolves once the client response is finished or torn down; a failure
  * after the first byte ends the response visibly (SSE error event, then the connection is cut).
  */
-export function relay(res: ServerResponse, answer: Answered, protocol: Protocol, extraHeaders: Record<string, string>, clientGone: () => boolean): Promise<RelayResult> {
+export function relay(res: ServerResponse, answer: Answered, protocol: Protocol, idleMs: number, extraHeaders: Record<string, string>, clientGone: () => boolean): Promise<RelayResult> {
   const upstream = answer.response;
   const body = upstream.body;
   const headers = clientResponseHeaders(upstream.headers);
@@ -30,9 +30,16 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
 
   return new Promise<RelayResult>((resolve) => {
     let settled = false;
+    let paused = false;
+    // Any byte resets the idle deadline (pings and thinking deltas count); a slow client does not count against the upstream.
+    const idle = idleMs > 0 ? setTimeout(function onIdle() {
+      if (paused) idle!.refresh();
+      else body.destroy(new DeadlineError('IDLE_TIMEOUT', idleMs));
+    }, idleMs) : undefined;
     const finish = (result: RelayResult) => {
       if (settled) return;
       settled = true;
+      clearTimeout(idle);
       body.off('data', onData);
       body.off('end', onEnd);
       body.off('error', onError);
@@ -51,11 +58,19 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
     };
     const write = (chunk: Buffer) => {
       bytesOut += chunk.length;
+      idle?.refresh();
       watcher?.feed(chunk);
-      if (!res.write(chunk)) body.pause();
+      if (!res.write(chunk)) {
+        paused = true;
+        body.pause();
+      }
     };
     const onData = (chunk: Buffer) => write(chunk);
-    const onDrain = () => body.resume();
+    const onDrain = () => {
+      paused = false;
+      idle?.refresh();
+      body.resume();
+    };
     const onEnd = () => {
       if (watcher && !watcher.finished) {
         failVisibly('STREAM_INCOMPLETE', watcher.upstreamError ?? 'the stream ended without its final event');
@@ -94,7 +109,11 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
     }
     body.on('data', onData);
     body.on('end', onEnd);
-    if (res.writableNeedDrain) body.pause();
-    else body.resume();
+    if (res.writableNeedDrain) {
+      paused = true;
+      body.pause();
+    } else {
+      body.resume();
+    }
   });
 }

@@ -9,10 +9,6 @@ export interface UpstreamRequest {
   headers: string[];
   body: Buffer | null;
   signal: AbortSignal;
-  /** First-byte deadline (0 = none). */
-  headersTimeoutMs: number;
-  /** Idle deadline between body chunks (0 = none). */
-  bodyTimeoutMs: number;
   /** Use a brand-new connection that no earlier request touched. */
   fresh: boolean;
 }
@@ -68,8 +64,9 @@ export class Upstream {
       headers: r.headers,
       body: r.body,
       signal: r.signal,
-      headersTimeout: r.headersTimeoutMs,
-      bodyTimeout: r.bodyTimeoutMs,
+      // Deadlines are the pipeline's own timers (precise to the millisecond).
+      headersTimeout: 0,
+      bodyTimeout: 0,
     };
     if (!r.fresh) return this.agent.request(options);
     const client = new Client(r.origin, dispatcherOptions(this.options));

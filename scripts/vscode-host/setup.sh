@@ -9,17 +9,23 @@ LOG="$HOST_DIR/setup.log"
 APT_PACKAGES=(chromium ripgrep libkrb5-dev)
 NATIVE_MODULES=(@vscode/spdlog native-watchdog @parcel/watcher kerberos node-pty)
 
+# node-gyp cannot download Node's headers here; build native modules against the installed ones.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/common.gypi ]; then export npm_config_nodedir=/usr; fi
+
 mkdir -p "$HOST_DIR"
 : >"$LOG"
 started=$SECONDS
 
 step() { echo "[vscode-host] $*"; echo "=== $* ===" >>"$LOG"; }
 
-on_error() {
-  echo "[vscode-host] setup FAILED; last lines of $LOG:" >&2
+on_exit() {
+  local rc=$?
+  [ "$rc" -eq 0 ] && return 0
+  echo "[vscode-host] setup FAILED (exit $rc); last lines of $LOG:" >&2
   tail -n 40 "$LOG" >&2
+  exit "$rc"
 }
-trap on_error ERR
+trap on_exit EXIT
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

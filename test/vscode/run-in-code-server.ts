@@ -27,6 +27,8 @@ export interface RunOptions {
   keep?: boolean;
   /** Called for each test as it finishes. */
   onTest?: (outcome: TestOutcome) => void;
+  /** Called as each phase (packaging, start, workbench) completes. */
+  onPhase?: (message: string) => void;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -40,13 +42,22 @@ function readNewProgress(progressFile: string, seen: number, onTest?: (outcome: 
   return lines.length;
 }
 
-async function waitForResult(resultFile: string, timeoutMs: number, onTest?: (o: TestOutcome) => void): Promise<RunnerResult> {
+/** The runner depends on Switchyard, so it never starts when Switchyard fails to activate: report that at once. */
+function activationFailure(server: CodeServer): string | undefined {
+  const match = /\[error\] Activating extension (switchyard\.[\w-]+) failed due to an error:\n(.*)/.exec(server.extensionHostLog());
+  return match ? `${match[1]} failed to activate: ${match[2].replace(/^\S+ \S+ \[error\] /, '')}` : undefined;
+}
+
+async function waitForResult(server: CodeServer, resultFile: string, options: RunOptions): Promise<RunnerResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   let seen = 0;
   while (Date.now() < deadline) {
-    seen = readNewProgress(`${resultFile}.progress`, seen, onTest);
+    seen = readNewProgress(`${resultFile}.progress`, seen, options.onTest);
+    const failure = activationFailure(server);
+    if (failure) throw new Error(failure);
     if (fs.existsSync(resultFile)) {
-      readNewProgress(`${resultFile}.progress`, seen, onTest);
+      readNewProgress(`${resultFile}.progress`, seen, options.onTest);
       return JSON.parse(fs.readFileSync(resultFile, 'utf8')) as RunnerResult;
     }
     await sleep(POLL_MS);
@@ -60,18 +71,31 @@ function suiteEnv(resultFile: string, options: RunOptions): NodeJS.ProcessEnv {
   return env;
 }
 
+function phaseTimer(report?: (message: string) => void): (message: string) => void {
+  let last = Date.now();
+  return (message) => {
+    const now = Date.now();
+    report?.(`${message} (${((now - last) / 1000).toFixed(1)} s)`);
+    last = now;
+  };
+}
+
 /** Packages and installs the extensions, starts code-server, opens the workbench and waits for the suites' results. */
 export async function runInCodeServer(options: RunOptions = {}): Promise<RunnerResult> {
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-runner-'));
   const resultFile = path.join(staging, 'results.json');
+  const phase = phaseTimer(options.onPhase);
   try {
     const extensions = [options.vsix ?? (await packageSwitchyard()), await packageRunner(staging)];
+    phase('packaged the extensions');
     server = await startCodeServer({ extensions, settings: options.settings, env: suiteEnv(resultFile, options), keep: options.keep });
+    phase(`installed them; code-server listening on ${server.url}`);
     browser = await launchBrowser();
     await openWorkbenchPage(server, browser);
-    return await waitForResult(resultFile, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.onTest);
+    phase('workbench loaded in headless Chromium');
+    return await waitForResult(server, resultFile, options);
   } catch (err) {
     if (server) process.stderr.write(`\n${server.logTail()}\n`);
     throw err;
@@ -91,6 +115,7 @@ function printOutcome(outcome: TestOutcome): void {
 
 function printFailures(result: RunnerResult): void {
   if (result.error) console.log(`\nthe suites could not run:\n${result.error}`);
+  else if (result.tests.length === 0) console.log('\nno tests ran (is out/test/vscode/suite compiled? does --grep match?)');
   result.tests
     .filter((t) => t.state === 'failed')
     .forEach((t, i) => console.log(`\n${i + 1}) ${t.title}\n${(t.error ?? '').replace(/^/gm, '   ')}`));
@@ -119,6 +144,7 @@ async function main(): Promise<number> {
     timeoutMs: values.timeout ? Number(values.timeout) : undefined,
     keep: values.keep,
     onTest: printOutcome,
+    onPhase: (message) => console.log(`[vscode-host] ${message}`),
   });
   printFailures(result);
   console.log(`\n(${((Date.now() - started) / 1000).toFixed(1)} s, suites ${result.durationMs} ms)`);

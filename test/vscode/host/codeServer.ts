@@ -52,6 +52,8 @@ export interface CodeServer {
   readonly logFile: string;
   /** URL of the workbench with the workspace folder open. */
   workbenchUrl(): string;
+  /** Everything the extension hosts have logged so far. */
+  extensionHostLog(): string;
   /** Last lines of code-server's own log and of the extension host logs. */
   logTail(lines?: number): string;
   stop(): Promise<void>;
@@ -84,12 +86,20 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-process.on('exit', () => liveGroups.forEach((pid) => killGroup(pid, 'SIGKILL')));
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    liveGroups.forEach((pid) => killGroup(pid, 'SIGKILL'));
-    process.exit(128 + os.constants.signals[signal]);
-  });
+let exitHooksInstalled = false;
+
+/** Makes sure code-server's whole process group dies with this process, however it ends. */
+function track(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  process.on('exit', () => liveGroups.forEach((group) => killGroup(group, 'SIGKILL')));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      liveGroups.forEach((group) => killGroup(group, 'SIGKILL'));
+      process.exit(128 + os.constants.signals[signal]);
+    });
+  }
 }
 
 function childEnv(extra: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
@@ -102,7 +112,7 @@ function codeServerArgs(userDataDir: string, extensionsDir: string, configFile: 
   return [entryScript(), '--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
 }
 
-function writeSettings(userDataDir: string, settings: Record<string, unknown> | undefined): void {
+export function writeSettings(userDataDir: string, settings: Record<string, unknown> | undefined): void {
   const userDir = path.join(userDataDir, 'User');
   fs.mkdirSync(userDir, { recursive: true });
   fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
@@ -112,7 +122,7 @@ function installExtensions(baseArgs: string[], extensions: string[], logFile: st
   if (extensions.length === 0) return;
   const installArgs = extensions.flatMap((ext) => ['--install-extension', ext]);
   try {
-    const out = execFileSync(process.execPath, [...baseArgs, '--force', ...installArgs], { encoding: 'utf8', stdio: 'pipe' });
+    const out = execFileSync(process.execPath, [...baseArgs, '--force', ...installArgs], { encoding: 'utf8', stdio: 'pipe', env: childEnv(undefined) });
     fs.appendFileSync(logFile, out);
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
@@ -212,7 +222,20 @@ function prepareDirs(options: CodeServerOptions): { root: string; userDataDir: s
 /** Installs the given extensions into fresh dirs and starts code-server on a free port of 127.0.0.1. */
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   ensureHost();
-  const { root, userDataDir, extensionsDir, workspace } = prepareDirs(options);
+  const dirs = prepareDirs(options);
+  const removeRoot = (): void => {
+    if (!options.keep) fs.rmSync(dirs.root, { recursive: true, force: true, maxRetries: 3 });
+  };
+  try {
+    return await launch(options, dirs);
+  } catch (err) {
+    removeRoot();
+    throw err;
+  }
+}
+
+async function launch(options: CodeServerOptions, dirs: ReturnType<typeof prepareDirs>): Promise<CodeServer> {
+  const { root, userDataDir, extensionsDir, workspace } = dirs;
   const logFile = path.join(root, 'code-server.log');
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\n');
@@ -228,7 +251,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid !== undefined) liveGroups.add(child.pid);
+  if (child.pid !== undefined) track(child.pid);
   const log = fs.createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
@@ -252,6 +275,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     workspace,
     logFile,
     workbenchUrl: () => `${url}/?folder=${encodeURIComponent(workspace)}`,
+    extensionHostLog: () => extensionHostLogs(userDataDir).map((f) => fs.readFileSync(f, 'utf8')).join('\n'),
     logTail: (lines = 40) =>
       [logFile, ...extensionHostLogs(userDataDir)].map((f) => `--- ${f}\n${tail(f, lines)}`).join('\n'),
     stop: async () => {
@@ -259,7 +283,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       stopped = true;
       await stopProcessGroup(child);
       log.end();
-      if (!options.keep) fs.rmSync(root, { recursive: true, force: true });
+      if (!options.keep) fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }

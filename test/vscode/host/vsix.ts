@@ -17,14 +17,16 @@ async function quietly<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Packages the repo as `.vscode-test/switchyard.vsix`; needs `dist/extension.js` (`npm run pretest`). */
+/** Packages the repo as `.vscode-test/switchyard.vsix` (atomically, so parallel test processes may share it); needs `dist/extension.js` (`npm run pretest`). */
 export async function packageSwitchyard(): Promise<string> {
   if (!fs.existsSync(path.join(REPO_ROOT, 'dist/extension.js'))) {
     throw new Error('dist/extension.js is missing: run `npm run pretest` (or `npm run build`) first');
   }
   const packagePath = path.join(REPO_ROOT, '.vscode-test/switchyard.vsix');
+  const partial = path.join(REPO_ROOT, `.vscode-test/switchyard-${process.pid}.vsix`);
   fs.mkdirSync(path.dirname(packagePath), { recursive: true });
-  await quietly(() => createVSIX({ cwd: REPO_ROOT, packagePath, dependencies: false, allowMissingRepository: true }));
+  await quietly(() => createVSIX({ cwd: REPO_ROOT, packagePath: partial, dependencies: false, allowMissingRepository: true }));
+  fs.renameSync(partial, packagePath);
   return packagePath;
 }
 

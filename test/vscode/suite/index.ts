@@ -21,10 +21,18 @@ export type OutcomeListener = (outcome: TestOutcome) => void;
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 
+const SOURCE_DIR = path.resolve(__dirname, '../../../../test/vscode/suite');
+
+/** Skips compiled files whose .ts source was deleted (tsc leaves them behind in out/). */
+function hasSource(compiledName: string): boolean {
+  if (!fs.existsSync(SOURCE_DIR)) return true;
+  return fs.existsSync(path.join(SOURCE_DIR, compiledName.replace(/\.js$/, '.ts')));
+}
+
 function testFiles(dir: string): string[] {
   return fs
     .readdirSync(dir)
-    .filter((name) => name.endsWith('.test.js'))
+    .filter((name) => name.endsWith('.test.js') && hasSource(name))
     .sort()
     .map((name) => path.join(dir, name));
 }

@@ -22,7 +22,8 @@ export type Cause =
   | 'CLIENT_ABORTED'
   | 'BUDGET_EXHAUSTED'
   | 'KEYS_COOLING'
-  | 'KEYS_INVALID';
+  | 'KEYS_INVALID'
+  | 'NO_ENDPOINT';
 
 /** How the attempt loop reacts to a cause. */
 export type RetryScope =
@@ -65,6 +66,7 @@ export const CAUSES: Record<Cause, CauseInfo> = {
   BUDGET_EXHAUSTED: { retry: 'none', endpointFailure: false, label: 'retry budget exhausted' },
   KEYS_COOLING: { retry: 'none', endpointFailure: false, label: 'every key is cooling down' },
   KEYS_INVALID: { retry: 'none', endpointFailure: false, label: 'no valid key left' },
+  NO_ENDPOINT: { retry: 'none', endpointFailure: false, label: 'every endpoint of the active cluster is disabled' },
 };
 
 /** A deadline of ours ran out; its code says which. */

@@ -44,16 +44,11 @@ export function clientResponseHeaders(headers: Record<string, string | string[] 
   return out;
 }
 
-/** Whether a client request asks for a streamed response. */
-export function wantsStream(body: Buffer | null, accept: string | undefined): boolean {
-  if (accept && accept.includes('text/event-stream')) return true;
+/** What the proxy needs to know of a request body: whether it asks for a stream, and its model. */
+export function requestTraits(body: Buffer | null, accept: string | undefined): { stream: boolean; model: string | undefined } {
+  const text = body !== null && body.length > 0 ? body.toString('latin1') : '';
   // An unescaped `"stream"` can only be a JSON key, never text inside a string value.
-  return body !== null && body.length > 0 && /"stream"\s*:\s*true/.test(body.toString('latin1'));
-}
-
-/** The request's model name, if its JSON body names one. */
-export function modelOf(body: Buffer | null): string | undefined {
-  if (!body || body.length === 0) return undefined;
-  const m = /"model"\s*:\s*"([^"\\]{1,200})"/.exec(body.toString('latin1'));
-  return m ? m[1] : undefined;
+  const stream = (accept !== undefined && accept.includes('text/event-stream')) || /"stream"\s*:\s*true/.test(text);
+  const model = /"model"\s*:\s*"([^"\\]{1,200})"/.exec(text)?.[1];
+  return { stream, model };
 }

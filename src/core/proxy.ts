@@ -7,7 +7,7 @@ import { Balancer } from './balancer';
 import { Cause, CAUSES } from './causes';
 import { errorBody } from './errorBody';
 import { HealthStore } from './health';
-import { modelOf, wantsStream } from './headers';
+import { requestTraits } from './headers';
 import { AttemptRecord, Redactor, RequestRecord } from './log';
 import { relay } from './relay';
 import { retryAfterMs } from './retryAfter';
@@ -46,6 +46,8 @@ interface RequestState {
   abortReason: ProxyAbort | undefined;
   /** The running attempt's controller: aborting the request aborts it. */
   attemptController: AbortController | undefined;
+  /** The answered attempt was an open circuit's half-open probe. */
+  answeredByProbe: boolean;
   attempts: AttemptRecord[];
   lastEndpoint: RuntimeEndpoint | undefined;
 }
@@ -61,11 +63,11 @@ export class Pipeline {
       req,
       res,
       body,
-      stream: wantsStream(body, req.headers.accept),
-      model: modelOf(body),
+      ...requestTraits(body, req.headers.accept),
       started: performance.now(),
       abortReason: undefined,
       attemptController: undefined,
+      answeredByProbe: false,
       attempts: [],
       lastEndpoint: undefined,
     };
@@ -109,7 +111,8 @@ export class Pipeline {
       }
       const pick = this.deps.balancer.pick({ cluster: snap.active, avoidEndpoints: avoid, usedKeys, model: s.model });
       if (pick.kind === 'none') {
-        return this.giveUp(s, lastFailure?.failed, 'UPSTREAM_CONNECT', `cluster "${snap.active.name}" has no enabled endpoint`);
+        this.respondError(s, 503, 'NO_ENDPOINT', `cluster "${snap.active.name}" has no enabled endpoint; enable one or switch clusters`, {});
+        return this.finish(s, 503, 'NO_ENDPOINT', null, 0);
       }
       if (pick.kind === 'no-key') {
         if (pick.cooling) return this.allCooling(s, pick.earliestUntil);
@@ -203,24 +206,23 @@ export class Pipeline {
       this.deps.health.end(endpoint.id, key?.id, neutral ? 'STALE_SOCKET' : result.cause, detail, undefined, { probe, configFault: result.configFault });
     } else {
       s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, ms });
-      // Health for an answered attempt is recorded when the relay ends; remember the probe flag.
-      (result as AttemptResult & { probe?: boolean }).probe = probe;
+      // Health for an answered attempt is recorded when the relay ends.
+      s.answeredByProbe = probe;
     }
     return result;
   }
 
   private async relayAnswer(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, answer: AttemptResult & { kind: 'answered' }): Promise<void> {
-    const probe = (answer as { probe?: boolean }).probe === true;
-    const out = await relay(s.res, answer, s.snap.active.protocol, s.snap.config.timeouts.idleMs, this.trailerHeaders(s, endpoint), () => s.abortReason?.code === 'CLIENT_ABORTED');
+    const out = await relay(s.res, answer, s.snap.active.protocol, s.snap.config.timeouts.idleMs, this.switchyardHeaders(s, endpoint), () => s.abortReason?.code === 'CLIENT_ABORTED');
     const cause = out.cause;
     const last = s.attempts[s.attempts.length - 1];
     last.cause = cause;
     if (out.detail) last.detail = this.deps.redactor.redact(out.detail);
-    this.deps.health.end(endpoint.id, key?.id, cause, out.detail ?? CAUSES[cause].label, answer.ttfbMs, { probe });
+    this.deps.health.end(endpoint.id, key?.id, cause, out.detail ?? CAUSES[cause].label, answer.ttfbMs, { probe: s.answeredByProbe });
     this.finish(s, answer.status, cause, answer.ttfbMs, out.bytesOut, endpoint, key);
   }
 
-  private trailerHeaders(s: RequestState, endpoint: RuntimeEndpoint | undefined): Record<string, string> {
+  private switchyardHeaders(s: RequestState, endpoint: RuntimeEndpoint | undefined): Record<string, string> {
     return {
       'x-switchyard-endpoint': endpoint?.name ?? 'none',
       'x-switchyard-attempts': String(s.attempts.length),
@@ -232,7 +234,7 @@ export class Pipeline {
     const { res } = s;
     if (res.headersSent || res.destroyed) return;
     const body = errorBody(s.snap.active.protocol, status, code, message, s.attempts);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...this.trailerHeaders(s, s.lastEndpoint), ...extra });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...this.switchyardHeaders(s, s.lastEndpoint), ...extra });
     res.end(body);
   }
 
@@ -260,7 +262,7 @@ export class Pipeline {
   /** A keyless endpoint's 401/403 belongs to the client's own key: pass it through unchanged. */
   private passThroughFailure(s: RequestState, endpoint: RuntimeEndpoint, failed: Failed): void {
     const { res } = s;
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...this.trailerHeaders(s, endpoint) };
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...this.switchyardHeaders(s, endpoint) };
     res.writeHead(failed.status ?? 502, headers);
     res.end(failed.bodyText ?? '');
     this.finish(s, failed.status ?? 502, failed.cause, null, 0, endpoint);

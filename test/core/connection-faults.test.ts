@@ -22,12 +22,21 @@ test('a pooled socket reset on reuse is retried at once on a fresh connection an
     }
     okJson('a')(req, res, rec);
   });
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-stale-0001'] }]);
+  const spare = await startUpstream(okJson('spare'));
+  // One attempt only and a spare endpoint: only a same-endpoint fresh retry can serve these from `a`.
+  const proxy = await startProxy(
+    [
+      { name: 'a', baseUrl: up.url, tokens: ['sk-test-stale-0001'], priority: 0 },
+      { name: 'spare', baseUrl: spare.url, priority: 1 },
+    ],
+    { strategy: 'priority', retry: { maxAttempts: 1 } },
+  );
   for (let i = 0; i < 15; i++) {
     const r = await send(proxy.port);
     assert.equal(r.status, 200, `request ${i}: ${r.text}`);
     assert.equal(r.headers['x-switchyard-endpoint'], 'a');
   }
+  assert.equal(spare.requests.length, 0, 'never failed over');
   const ep = proxy.sy.stats().endpoints[0];
   assert.equal(ep.failures, 0);
   assert.equal(ep.state, 'healthy');

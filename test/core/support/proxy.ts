@@ -9,6 +9,7 @@ export interface EndpointSpec {
   baseUrl: string;
   tokens?: string[];
   weight?: number;
+  priority?: number;
   auth?: 'bearer' | 'x-api-key';
 }
 
@@ -23,9 +24,11 @@ export interface TestProxy {
 export type Overrides = Record<string, unknown>;
 
 export function testConfig(endpoints: EndpointSpec[], overrides: Overrides = {}, protocol: 'anthropic' | 'openai' = 'anthropic') {
+  const { strategy, ...rest } = overrides;
+  overrides = rest;
   const base: Record<string, unknown> = {
     activeCluster: 'main',
-    clusters: [{ name: 'main', protocol, endpoints }],
+    clusters: [{ name: 'main', protocol, strategy, endpoints }],
     timeouts: { connectMs: 1000, firstByteMs: 1000, streamFirstByteMs: 1000, idleMs: 1000, shutdownGraceMs: 500 },
     retry: { backoffBaseMs: 1, backoffMaxMs: 5 },
     health: { ejectAfter: 3, unhealthyAfter: 2, ejectionBaseMs: 60_000 },

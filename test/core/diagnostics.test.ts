@@ -1,0 +1,458 @@
+// Diagnostics: each fault injected on loopback ends in exactly its cause code, clean endpoints pass, and no report holds a key.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { SwitchyardConfig, validateConfig } from '../../src/core/config';
+import { refusedPort, startSimulatedUpstream } from '../../src/core/demo';
+import { RequestRecord } from '../../src/core/log';
+import { Switchyard } from '../../src/core/switchyard';
+import { checkEnvironment } from '../../src/core/diagnostics/envCheck';
+import { checkHistory } from '../../src/core/diagnostics/historyCheck';
+import { DiagnosticCheck, DiagnosticReport, DiagnosticsInput, formatReportMarkdown, formatReportText, redactReport, runDiagnoseCommand, runDiagnostics } from '../../src/core/diagnostics';
+import { selfSignedLoopbackCert } from './support/diagCerts';
+import { Closable, ForeignHolder, jsonReply, spawnForeignHolder, startHttp, startHttps, startSilentTcp } from './support/diagFaults';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-diag-'));
+const CLI = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+
+const KEYS = {
+  clean: 'sk-ant-diag-clean-key-000000000001',
+  cleanTls: 'sk-ant-diag-cleantls-key-00000002',
+  openai: 'sk-proj-diag-openai-key-000000003',
+  bad: 'sk-ant-diag-revoked-key-0000000bad1',
+  limited: 'sk-ant-diag-limited-key-0000000004',
+  other: 'sk-ant-diag-other-key-00000000005',
+};
+const ALL_KEYS = Object.values(KEYS);
+
+/** Short deadlines so every hanging step gives up fast. */
+const DEADLINES = { dnsMs: 2000, connectMs: 500, tlsMs: 400, httpMs: 1200, proxyMs: 600, portOwnerMs: 3000, totalMs: 6000 };
+const SLOW_MS = 150;
+
+const closables: Closable[] = [];
+let foreign: ForeignHolder;
+let trustedCa: string;
+let config: SwitchyardConfig;
+let report: DiagnosticReport;
+
+async function keep(c: Promise<Closable>): Promise<Closable> {
+  const s = await c;
+  closables.push(s);
+  return s;
+}
+
+function record(over: Partial<RequestRecord> & { time: string }): RequestRecord {
+  return { id: 'r1', method: 'POST', path: '/v1/messages', cluster: 'faults', stream: true, endpoint: null, key: null, status: 200, outcome: 'OK', attempts: [], ttfbMs: 40, durationMs: 100, bytesIn: 10, bytesOut: 10, ...over };
+}
+
+function minutesAgo(min: number): string {
+  return new Date(Date.now() - min * 60_000).toISOString();
+}
+
+function writeLog(file: string, records: RequestRecord[], extraLines: string[] = []): void {
+  fs.writeFileSync(file, [...records.map((r) => JSON.stringify(r)), ...extraLines].join('\n') + '\n');
+}
+
+function causesOf(r: DiagnosticReport, endpoint: string): string[] {
+  return r.endpoints.find((e) => e.endpoint === endpoint)!.causes;
+}
+
+function checksOf(r: DiagnosticReport, endpoint: string): DiagnosticCheck[] {
+  return r.checks.filter((c) => c.endpoint === endpoint);
+}
+
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/proxy|_BASE_URL|API_TIMEOUT_MS/i.test(k)) env[k] = v;
+  return env;
+}
+
+before(async () => {
+  const trusted = selfSignedLoopbackCert('switchyard-diag-trusted');
+  const untrusted = selfSignedLoopbackCert('switchyard-diag-untrusted');
+  trustedCa = trusted.cert;
+  foreign = await spawnForeignHolder();
+
+  // Answers only when the probe authenticates the way the proxy does for Anthropic endpoints.
+  const anthropicOnly = (key: string) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const authorized = req.headers['x-api-key'] === key && req.headers['anthropic-version'] === '2023-06-01' && req.url === '/v1/models';
+    (authorized ? jsonReply(200, { data: [{ id: 'claude-test', type: 'model' }] }) : jsonReply(401, { type: 'error', error: { type: 'authentication_error', message: 'bad auth headers' } }))(req, res);
+  };
+  const clean = await keep(startHttp(anthropicOnly(KEYS.clean)));
+  const cleanTls = await keep(startHttps(trusted, anthropicOnly(KEYS.cleanTls)));
+  const openai = await keep(
+    startHttp((req, res) => (req.headers.authorization === `Bearer ${KEYS.openai}` && !req.headers['x-api-key'] ? jsonReply(200, { object: 'list', data: [{ id: 'gpt-test' }] }) : jsonReply(401, { error: { message: 'no bearer' } }))(req, res)),
+  );
+  const silent = await keep(startSilentTcp());
+  const selfSigned = await keep(startHttps(untrusted, jsonReply(200, { data: [] })));
+  const basePath = await keep(startHttp((req, res) => (req.url === '/v1/models' ? jsonReply(200, { data: [] }) : jsonReply(404, { error: { message: `no route ${req.url}` } }))(req, res)));
+  // The upstream echoes the key it was given, as some relays do; redaction must catch it.
+  const badKey = await keep(startHttp((req, res) => jsonReply(401, { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${String(req.headers['x-api-key'])}` } })(req, res)));
+  const limited = await keep(startHttp(jsonReply(429, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, { 'retry-after': '30' })));
+  const overloaded = await keep(startHttp(jsonReply(529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })));
+  const slow = await keep(startHttp((req, res) => setTimeout(() => jsonReply(200, { data: [] })(req, res), SLOW_MS + 250)));
+  const refused = await refusedPort();
+
+  const logFile = path.join(tmp, 'requests.jsonl');
+  const stall = (id: string, min: number) =>
+    record({ id, time: minutesAgo(min), endpoint: 'stalls', key: '…0005', status: 200, outcome: 'STREAM_STALLED', attempts: [{ endpoint: 'stalls', key: '…0005', cause: 'STREAM_STALLED', status: 200, detail: 'UND_ERR_BODY_TIMEOUT', ms: 30_000 }] });
+  writeLog(logFile, [
+    // Outside the 15-minute window: must not count against "clean".
+    record({ id: 'old', time: minutesAgo(40), outcome: 'UPSTREAM_5XX', status: 502, attempts: [{ endpoint: 'clean', key: '…0001', cause: 'UPSTREAM_5XX', status: 500, ms: 20 }] }),
+    stall('s1', 9),
+    stall('s2', 4),
+    stall('s3', 1),
+  ]);
+
+  config = validateConfig({
+    port: foreign.port,
+    activeCluster: 'faults',
+    logFile,
+    clusters: [
+      {
+        name: 'faults',
+        protocol: 'anthropic',
+        endpoints: [
+          { name: 'clean', baseUrl: clean.url, tokens: [KEYS.clean] },
+          { name: 'clean-tls', baseUrl: cleanTls.url, tokens: [KEYS.cleanTls] },
+          { name: 'no-dns', baseUrl: 'https://switchyard-diag.invalid', tokens: [KEYS.other] },
+          { name: 'refused', baseUrl: `http://127.0.0.1:${refused}`, tokens: [KEYS.other] },
+          { name: 'tls-hang', baseUrl: silent.url, tokens: [KEYS.other] },
+          { name: 'self-signed', baseUrl: selfSigned.url, tokens: [KEYS.other] },
+          { name: 'base-path', baseUrl: `${basePath.url}/v1`, tokens: [KEYS.other] },
+          { name: 'bad-key', baseUrl: badKey.url, tokens: [KEYS.bad] },
+          { name: 'rate-limited', baseUrl: limited.url, tokens: [KEYS.limited] },
+          { name: 'overloaded', baseUrl: overloaded.url, tokens: [KEYS.other] },
+          { name: 'slow', baseUrl: slow.url, tokens: [KEYS.other] },
+          { name: 'stalls', baseUrl: clean.url, tokens: [KEYS.clean] },
+        ],
+      },
+      { name: 'oai', protocol: 'openai', endpoints: [{ name: 'openai-clean', baseUrl: openai.url, tokens: [KEYS.openai] }] },
+    ],
+  });
+  report = await runDiagnostics({
+    config,
+    env: cleanEnv(),
+    clientEnv: { ANTHROPIC_BASE_URL: `http://127.0.0.1:${foreign.port}` },
+    homeDir: tmp,
+    deadlines: DEADLINES,
+    slowMs: SLOW_MS,
+    tls: { ca: trustedCa },
+  });
+});
+
+after(async () => {
+  await Promise.all(closables.map((c) => c.close()));
+  await foreign?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('each endpoint fault', () => {
+  const expected: Record<string, string[]> = {
+    clean: [],
+    'clean-tls': [],
+    'openai-clean': [],
+    'no-dns': ['DNS_FAILED'],
+    refused: ['CONNECT_REFUSED'],
+    'tls-hang': ['TLS_HANDSHAKE_TIMEOUT'],
+    'self-signed': ['TLS_UNTRUSTED_CERT'],
+    'base-path': ['WRONG_BASE_PATH'],
+    'bad-key': ['KEY_INVALID'],
+    'rate-limited': ['RATE_LIMITED'],
+    overloaded: ['OVERLOADED'],
+    slow: ['SLOW_ENDPOINT'],
+    stalls: ['STREAM_STALLS'],
+  };
+
+  for (const [endpoint, causes] of Object.entries(expected)) {
+    test(`${endpoint} ends in ${causes.length ? causes.join(', ') : 'ok'}`, () => {
+      assert.deepEqual(causesOf(report, endpoint), causes, JSON.stringify(checksOf(report, endpoint), null, 2));
+      if (causes.length === 0) assert.equal(report.endpoints.find((e) => e.endpoint === endpoint)!.status, 'ok');
+    });
+  }
+
+  test('the whole run with hanging endpoints stays within its deadlines', () => {
+    assert.ok(report.durationMs < 4000, `took ${report.durationMs} ms`);
+  });
+
+  test('steps stop at the first failure and clean endpoints show every step with timings', () => {
+    assert.deepEqual(checksOf(report, 'clean').map((c) => c.step), ['dns', 'tcp', 'http']);
+    assert.deepEqual(checksOf(report, 'clean-tls').map((c) => c.step), ['dns', 'tcp', 'tls', 'http']);
+    assert.deepEqual(checksOf(report, 'refused').map((c) => c.step), ['dns', 'tcp']);
+    assert.deepEqual(checksOf(report, 'no-dns').map((c) => c.step), ['dns']);
+    const tls = checksOf(report, 'clean-tls').find((c) => c.step === 'tls')!;
+    assert.equal(tls.evidence.subject, 'switchyard-diag-trusted');
+    assert.match(String(tls.evidence.validTo), /^\d{4}-\d\d-\d\dT/);
+    assert.equal(typeof checksOf(report, 'clean').find((c) => c.step === 'http')!.evidence.latencyMs, 'number');
+  });
+
+  test('the evidence and the fix say what happened and what to do', () => {
+    const dns = checksOf(report, 'no-dns')[0];
+    assert.match(String(dns.evidence.failureClass), /ENOTFOUND|EAI_AGAIN|EAI_NONAME|TIMEOUT/);
+    const untrusted = checksOf(report, 'self-signed').find((c) => c.step === 'tls')!;
+    assert.match(untrusted.fix!, /NODE_EXTRA_CA_CERTS/);
+    assert.match(untrusted.fix!, /http\.proxy/);
+    assert.equal(untrusted.evidence.verifyError, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    const limited = checksOf(report, 'rate-limited').find((c) => c.step === 'http')!;
+    assert.ok(Math.abs(Number(limited.evidence.retryAfterMs) - 30_000) < 1000);
+    assert.ok(Date.parse(String(limited.evidence.resetAt)) > Date.now());
+    assert.equal(limited.status, 'warn');
+    const basePath = checksOf(report, 'base-path').find((c) => c.step === 'http')!;
+    assert.match(basePath.fix!, /ends in \/v1/);
+    const hang = checksOf(report, 'tls-hang').find((c) => c.step === 'tls')!;
+    assert.ok(hang.ms >= DEADLINES.tlsMs - 50 && hang.ms < DEADLINES.tlsMs + 500, `tls step took ${hang.ms} ms`);
+    const stalls = report.checks.find((c) => c.area === 'history' && c.endpoint === 'stalls')!;
+    assert.equal(stalls.evidence.count, 3);
+    assert.equal(stalls.status, 'fail');
+    assert.match(String(stalls.evidence.example), /s3 .*STREAM_STALLED/);
+  });
+
+  test('per-key probes are labelled with the key suffix only', () => {
+    const bad = checksOf(report, 'bad-key').find((c) => c.step === 'http')!;
+    assert.equal(bad.key, `…${KEYS.bad.slice(-4)}`);
+    assert.equal(bad.cause, 'KEY_INVALID');
+  });
+});
+
+describe('the proxy and its port', () => {
+  test('a port held by a foreign process is named by pid and program', () => {
+    const port = report.checks.find((c) => c.area === 'port')!;
+    assert.equal(port.cause, 'PORT_IN_USE_FOREIGN');
+    assert.equal(port.status, 'fail');
+    if (process.platform === 'linux') {
+      assert.equal(port.evidence.pid, foreign.pid);
+      assert.match(String(port.evidence.program), /node/);
+    }
+    const proxy = report.checks.find((c) => c.area === 'proxy')!;
+    assert.equal(proxy.cause, 'PROXY_NOT_RUNNING');
+  });
+
+  test('a Switchyard in this process reports round trip, uptime, lag, memory, sockets and requests in flight', async () => {
+    const cleanOnly = validateConfig({ port: 0, clusters: [{ name: 'c', protocol: 'anthropic', endpoints: [{ name: 'clean', baseUrl: config.clusters[0].endpoints[0].baseUrl, tokens: [KEYS.clean] }] }] });
+    const sy = new Switchyard({ config: cleanOnly, env: {}, writeRequestLog: false });
+    const { port } = await sy.start(0, '127.0.0.1');
+    try {
+      const base: DiagnosticsInput = { config: cleanOnly, env: {}, clientEnv: { ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}` }, homeDir: tmp, deadlines: DEADLINES };
+      const inProcess = await runDiagnostics({ ...base, switchyard: sy });
+      const proxy = inProcess.checks.find((c) => c.area === 'proxy')!;
+      assert.equal(proxy.status, 'ok', proxy.summary);
+      for (const k of ['healthRoundTripMs', 'uptime', 'inFlight', 'upstreamSockets', 'eventLoopLagP99Ms', 'heapUsedMb', 'rssMb']) assert.ok(k in proxy.evidence, `missing ${k}`);
+      const ownPort = inProcess.checks.find((c) => c.area === 'port')!;
+      assert.equal(ownPort.cause, 'OK');
+      assert.match(ownPort.summary, /this Switchyard/);
+      assert.equal(inProcess.status, 'ok', formatReportText(inProcess));
+
+      // Seen from outside (another window or the CLI), the same proxy is another Switchyard: fine.
+      const outside = await runDiagnostics({ ...base, proxy: { host: '127.0.0.1', port } });
+      const otherPort = outside.checks.find((c) => c.area === 'port')!;
+      assert.equal(otherPort.cause, 'PORT_HELD_BY_OTHER_SWITCHYARD');
+      assert.equal(otherPort.status, 'ok');
+      assert.equal(outside.checks.find((c) => c.area === 'proxy')!.status, 'ok');
+    } finally {
+      await sy.stop(0);
+    }
+  });
+
+  test('a stopped in-process proxy is reported as not running, not as broken', async () => {
+    const cfg = validateConfig({ port: await refusedPort(), clusters: [{ name: 'c', endpoints: [] }] });
+    const sy = new Switchyard({ config: cfg, env: {}, writeRequestLog: false });
+    const r = await runDiagnostics({ config: cfg, switchyard: sy, env: {}, clientEnv: {}, homeDir: tmp, deadlines: DEADLINES });
+    assert.equal(r.checks.find((c) => c.area === 'proxy')!.cause, 'PROXY_NOT_RUNNING');
+    assert.equal(r.checks.find((c) => c.area === 'port')!.summary, `port ${cfg.port} is free`);
+  });
+});
+
+describe('redaction', () => {
+  test('the report, its text and its Markdown contain no key, even one an upstream echoed back', () => {
+    const outputs = [JSON.stringify(report), formatReportText(report), formatReportMarkdown(report)];
+    for (const out of outputs) for (const key of ALL_KEYS) assert.ok(!out.includes(key), `a full key leaked: …${key.slice(-4)}`);
+    const bad = checksOf(report, 'bad-key').find((c) => c.step === 'http')!;
+    assert.match(String(bad.evidence.upstreamMessage), new RegExp(`invalid x-api-key: …${KEYS.bad.slice(-4)}`));
+  });
+
+  test('redactReport scrubs given keys, key-shaped strings and URL passwords anywhere in a report', () => {
+    const leaky: DiagnosticReport = {
+      ...report,
+      checks: [
+        { ...report.checks[0], summary: `saw ${KEYS.clean}`, fix: 'use sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123', evidence: { list: [KEYS.limited], url: 'http://user:hunter2@corp:3128', header: 'authorization: Bearer abcdefghijklmnop1234' } },
+      ],
+    };
+    const text = JSON.stringify(redactReport(leaky, [KEYS.clean, KEYS.limited]));
+    for (const secret of [KEYS.clean, KEYS.limited, 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123', 'hunter2', 'abcdefghijklmnop1234']) assert.ok(!text.includes(secret), secret);
+    assert.ok(text.includes(`…${KEYS.clean.slice(-4)}`));
+  });
+});
+
+describe('the config', () => {
+  test('empty clusters, unknown protocols, duplicates, bad URLs, a missing active cluster and missing keys are named', async () => {
+    const base = validateConfig({ port: await refusedPort(), clusters: [{ name: 'x', endpoints: [] }] });
+    const broken = {
+      ...base,
+      activeCluster: 'gone',
+      clusters: [
+        { name: 'empty', protocol: 'anthropic', endpoints: [] },
+        {
+          name: 'odd',
+          protocol: 'gemini',
+          endpoints: [
+            { name: 'dup', baseUrl: 'ftp://example.invalid' },
+            { name: 'dup', baseUrl: 'http://127.0.0.1:1', tokenEnv: 'SWITCHYARD_DIAG_UNSET_KEY' },
+          ],
+        },
+      ],
+    } as unknown as SwitchyardConfig;
+    const r = await runDiagnostics({ config: broken, env: {}, clientEnv: {}, homeDir: tmp, deadlines: DEADLINES });
+    const causes = new Set(r.checks.filter((c) => c.area === 'config').map((c) => c.cause));
+    assert.deepEqual([...causes].sort(), ['ACTIVE_CLUSTER_MISSING', 'CLUSTER_EMPTY', 'KEY_MISSING', 'NAME_DUPLICATE', 'PROTOCOL_UNKNOWN', 'URL_INVALID']);
+    assert.equal(new Set(r.checks.map((c) => c.id)).size, r.checks.length, 'check ids are unique');
+    assert.ok(r.endpoints.find((e) => e.cluster === 'odd')!.causes.includes('PROTOCOL_UNKNOWN'));
+  });
+});
+
+describe("the clients' environment", () => {
+  const timeouts = validateConfig({ clusters: [{ name: 'x', endpoints: [] }] }).timeouts;
+  const envInput = (clientEnv: NodeJS.ProcessEnv, homeDir = tmp) => ({ clientEnv, homeDir, proxyHost: '127.0.0.1', proxyPort: 7860, protocol: 'anthropic' as const, timeouts });
+  const causeOf = async (clientEnv: NodeJS.ProcessEnv, title: string, homeDir = tmp) => (await checkEnvironment(envInput(clientEnv, homeDir))).find((c) => c.title === title)!;
+
+  test('whether new terminals get the base URL', async () => {
+    assert.equal((await causeOf({}, 'Base URL')).cause, 'BASE_URL_NOT_SET');
+    assert.equal((await causeOf({ ANTHROPIC_BASE_URL: 'http://localhost:7860' }, 'Base URL')).cause, 'OK');
+    assert.equal((await causeOf({ ANTHROPIC_BASE_URL: 'https://api.anthropic.com' }, 'Base URL')).cause, 'BASE_URL_ELSEWHERE');
+  });
+
+  test('an HTTP proxy without NO_PROXY for localhost intercepts the base URL; its password is not shown', async () => {
+    const intercepted = await causeOf({ HTTP_PROXY: 'http://me:hunter2@corp.example:3128' }, 'Proxy variables');
+    assert.equal(intercepted.cause, 'PROXY_ENV_INTERCEPTS_LOCALHOST');
+    assert.equal(intercepted.status, 'fail');
+    assert.ok(!JSON.stringify(intercepted).includes('hunter2'));
+    assert.equal((await causeOf({ HTTPS_PROXY: 'http://corp.example:3128' }, 'Proxy variables')).status, 'warn');
+    assert.equal((await causeOf({ HTTP_PROXY: 'http://corp.example:3128', NO_PROXY: 'localhost,127.0.0.1' }, 'Proxy variables')).cause, 'OK');
+    assert.equal((await causeOf({ https_proxy: 'http://corp.example:3128', no_proxy: '*' }, 'Proxy variables')).cause, 'OK');
+  });
+
+  test("Claude Code's API_TIMEOUT_MS shorter than the first-byte deadline, from the environment or settings.json", async () => {
+    assert.equal((await causeOf({ API_TIMEOUT_MS: '30000' }, 'Client timeout')).cause, 'CLIENT_TIMEOUT_TOO_SHORT');
+    assert.equal((await causeOf({ API_TIMEOUT_MS: '600000' }, 'Client timeout')).cause, 'OK');
+    assert.equal((await causeOf({}, 'Client timeout')).cause, 'OK');
+    const home = fs.mkdtempSync(path.join(tmp, 'home-'));
+    fs.mkdirSync(path.join(home, '.claude'));
+    fs.writeFileSync(path.join(home, '.claude', 'settings.json'), JSON.stringify({ env: { API_TIMEOUT_MS: '45000' } }));
+    const fromSettings = await causeOf({}, 'Client timeout', home);
+    assert.equal(fromSettings.cause, 'CLIENT_TIMEOUT_TOO_SHORT');
+    assert.match(String(fromSettings.evidence.source), /settings\.json$/);
+  });
+});
+
+describe('recent history', () => {
+  test('top failure classes per endpoint in the window, with counts, first/last seen and an example trace', async () => {
+    const file = path.join(tmp, 'history.jsonl');
+    const absorbed = (id: string, min: number) =>
+      record({ id, time: minutesAgo(min), endpoint: 'e2', status: 200, outcome: 'OK', attempts: [{ endpoint: 'e1', key: '…aaaa', cause: 'UPSTREAM_5XX', status: 503, ms: 10 }, { endpoint: 'e2', key: '…bbbb', cause: 'OK', status: 200, ms: 20 }] });
+    const many = (id: string, cause: RequestRecord['outcome']) => record({ id, time: minutesAgo(2), outcome: cause, status: 502, attempts: [{ endpoint: 'e3', key: null, cause, status: null, ms: 5 }] });
+    writeLog(
+      file,
+      [
+        record({ id: 'ancient', time: minutesAgo(16), outcome: 'UPSTREAM_DNS', status: 502, attempts: [{ endpoint: 'e1', key: null, cause: 'UPSTREAM_DNS', status: null, ms: 1 }] }),
+        absorbed('a1', 12),
+        absorbed('a2', 6),
+        absorbed('a3', 3),
+        record({ id: 'i1', time: minutesAgo(5), endpoint: 'e2', outcome: 'STREAM_INCOMPLETE', attempts: [{ endpoint: 'e2', key: '…bbbb', cause: 'STREAM_INCOMPLETE', status: 200, ms: 900 }] }),
+        record({ id: 'k1', time: minutesAgo(1), status: 429, outcome: 'KEYS_COOLING', attempts: [] }),
+        many('m1', 'UPSTREAM_CONNECT'),
+        many('m2', 'UPSTREAM_CONNECT'),
+        many('m3', 'UPSTREAM_TIMEOUT'),
+        many('m4', 'UPSTREAM_TIMEOUT'),
+        many('m5', 'UPSTREAM_RESET'),
+        many('m6', 'EMPTY_RESPONSE'),
+      ],
+      ['{"cut off by a crash'],
+    );
+    const checks = await checkHistory({ file, windowMs: 15 * 60_000 });
+    const e1 = checks.filter((c) => c.endpoint === 'e1');
+    assert.deepEqual(e1.map((c) => c.cause), ['SERVER_ERROR']);
+    assert.equal(e1[0].status, 'warn', 'failures failover absorbed are a warning');
+    assert.equal(e1[0].evidence.count, 3);
+    assert.equal(e1[0].evidence.clientFailures, 0);
+    assert.ok(String(e1[0].evidence.firstSeen) < String(e1[0].evidence.lastSeen));
+    assert.match(String(e1[0].evidence.example), /^a3 /);
+    const e2 = checks.filter((c) => c.endpoint === 'e2');
+    assert.deepEqual(e2.map((c) => [c.cause, c.status]), [['STREAM_INCOMPLETE', 'fail']]);
+    assert.equal(checks.filter((c) => c.endpoint === 'e3').length, 3, 'only the top three classes per endpoint');
+    const cluster = checks.find((c) => c.endpoint === undefined)!;
+    assert.equal(cluster.cause, 'ALL_KEYS_COOLING');
+  });
+
+  test('no log file configured, or none written yet, is not a problem', async () => {
+    assert.equal((await checkHistory({ file: undefined, windowMs: 60_000 }))[0].status, 'ok');
+    assert.equal((await checkHistory({ file: path.join(tmp, 'never-written.jsonl'), windowMs: 60_000 }))[0].status, 'ok');
+  });
+});
+
+describe('deadlines', () => {
+  test('the overall deadline cuts a step short even when its own deadline is longer', async () => {
+    const silent = await keep(startSilentTcp());
+    const cfg = validateConfig({ port: await refusedPort(), clusters: [{ name: 'c', endpoints: [{ name: 'hang', baseUrl: silent.url }] }] });
+    const started = Date.now();
+    const r = await runDiagnostics({ config: cfg, env: {}, clientEnv: {}, homeDir: tmp, deadlines: { tlsMs: 30_000, totalMs: 400 } });
+    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+    assert.deepEqual(r.endpoints[0].causes, ['TLS_HANDSHAKE_TIMEOUT']);
+  });
+});
+
+describe('formats and the command', () => {
+  test('text and Markdown name every failing cause with its evidence and fix', () => {
+    const text = formatReportText(report);
+    const md = formatReportMarkdown(report);
+    for (const c of report.checks.filter((k) => k.status !== 'ok')) {
+      assert.ok(text.includes(c.cause), `text lacks ${c.cause}`);
+      assert.ok(md.includes(`\`${c.cause}\``), `markdown lacks ${c.cause}`);
+    }
+    assert.match(text, /^Switchyard diagnostics: \d+ failed/);
+    assert.match(text, /faults\/self-signed .*→ FAIL/);
+    assert.match(md, /### ❌ faults\/tls-hang/);
+    assert.match(md, /- Fix: /);
+  });
+
+  test('runDiagnoseCommand prints JSON and returns 1 when something failed', async () => {
+    let out = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    const cfg = validateConfig({ port: await refusedPort(), clusters: [{ name: 'c', endpoints: [{ name: 'down', baseUrl: `http://127.0.0.1:${await refusedPort()}` }] }] });
+    const code = await runDiagnoseCommand({ config: cfg, configFile: 'cfg.json', json: true, out: sink, tokensFile: path.join(tmp, 'no-tokens.json'), input: { env: {}, clientEnv: {}, homeDir: tmp, deadlines: DEADLINES } });
+    assert.equal(code, 1);
+    const parsed = JSON.parse(out) as DiagnosticReport;
+    assert.deepEqual(parsed.endpoints[0].causes, ['CONNECT_REFUSED']);
+    assert.equal(parsed.configFile, 'cfg.json');
+  });
+
+  test('`switchyard diagnose` exits 0 on a healthy config and 1 with a readable report otherwise', { skip: !fs.existsSync(CLI) && 'dist/cli.js is not built (node esbuild.js)' }, async () => {
+    const healthy = await startSimulatedUpstream('healthy', 0, 5);
+    closables.push({ url: healthy.url, port: 0, close: healthy.close });
+    const run = (cfg: object) => {
+      const file = path.join(tmp, `cli-${Math.random().toString(36).slice(2)}.json`);
+      fs.writeFileSync(file, JSON.stringify(cfg));
+      const child = spawn(process.execPath, [CLI, 'diagnose', '--config', file], { env: { ...cleanEnv(), HOME: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      return new Promise<{ code: number | null; out: string }>((resolve) => child.on('exit', (code) => resolve({ code, out })));
+    };
+    const port = await refusedPort();
+    const good = await run({ port, clusters: [{ name: 'c', endpoints: [{ name: 'healthy', baseUrl: healthy.url, tokens: [KEYS.clean] }] }] });
+    assert.equal(good.code, 0, good.out);
+    assert.match(good.out, /^Switchyard diagnostics: 0 failed/);
+    const bad = await run({ port, clusters: [{ name: 'c', endpoints: [{ name: 'healthy', baseUrl: healthy.url, tokens: [KEYS.clean] }, { name: 'down', baseUrl: `http://127.0.0.1:${port}` }] }] });
+    assert.equal(bad.code, 1, bad.out);
+    assert.match(bad.out, /FAIL .*CONNECT_REFUSED/);
+    assert.ok(!bad.out.includes(KEYS.clean));
+  });
+});

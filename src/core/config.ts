@@ -99,6 +99,10 @@ export interface SwitchyardConfig {
   clientKey?: string;
   /** Browser origins allowed to call the proxy (none by default). */
   allowedOrigins: string[];
+  /** Send upstream traffic through this HTTP proxy URL, or "env" to follow HTTP(S)_PROXY/NO_PROXY. */
+  upstreamProxy?: string;
+  /** A PEM file of extra CA certificates to trust (corporate TLS inspection, private relays). */
+  caFile?: string;
 }
 
 export const DEFAULT_TIMEOUTS: TimeoutsConfig = {
@@ -243,6 +247,17 @@ function validateCluster(raw: unknown, path: string): ClusterConfig {
   return { name, protocol: protocol as Protocol, strategy: strategy as Strategy, endpoints };
 }
 
+function validateProxy(value: string | undefined): string | undefined {
+  if (value === undefined || value === 'env') return value;
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+  } catch {
+    // Reported below.
+  }
+  throw new ConfigError('upstreamProxy', `must be an http(s) proxy URL or "env", got ${JSON.stringify(value)}`);
+}
+
 /** Checks a parsed config object, fills defaults, and throws a ConfigError naming the first bad field. */
 export function validateConfig(raw: unknown): SwitchyardConfig {
   if (!isObj(raw)) throw new ConfigError('(root)', 'must be a JSON object');
@@ -290,6 +305,8 @@ export function validateConfig(raw: unknown): SwitchyardConfig {
     log,
     clientKey: str(raw, 'clientKey', '', false),
     allowedOrigins,
+    upstreamProxy: validateProxy(str(raw, 'upstreamProxy', '', false)),
+    caFile: str(raw, 'caFile', '', false),
   };
 }
 

@@ -1,5 +1,6 @@
 // The core assembled: builds the proxy from a config, token source and logger; starts, reloads and stops it.
 
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
@@ -14,7 +15,7 @@ import { RetryBudget } from './retryBudget';
 import { buildSnapshot, endpointId, RuntimeSnapshot, TokenSource } from './runtime';
 import { createProxyServer } from './server';
 import { clusterStats, ProxyStats } from './stats';
-import { Upstream } from './upstream';
+import { Upstream, UpstreamOptions } from './upstream';
 
 export const VERSION = '0.1.0';
 
@@ -63,7 +64,7 @@ export class Switchyard {
     this.health = new MemoryHealthStore(options.config.health);
     this.health.onChange(() => this.emitChange());
     this.balancer = new Balancer(this.health);
-    this.upstream = new Upstream({ connectMs: options.config.timeouts.connectMs });
+    this.upstream = new Upstream(this.upstreamOptions(options.config));
     this.budget = new RetryBudget(options.config.retry);
     this.pipeline = new Pipeline({
       health: this.health,
@@ -152,7 +153,7 @@ export class Switchyard {
     this.redactor.setSecrets(this.snap.secrets);
     this.health.setConfig(config.health);
     this.budget.setConfig(config.retry);
-    this.upstream.setOptions({ connectMs: config.timeouts.connectMs });
+    this.upstream.setOptions(this.upstreamOptions(config));
     if (previous.log.file !== config.log.file) {
       void this.requestLog?.close();
       this.openRequestLog(config);
@@ -231,6 +232,18 @@ export class Switchyard {
     if (r.outcome === 'OK' || r.outcome === 'CLIENT_ERROR' || r.outcome === 'CLIENT_ABORTED') this.logger.info(line);
     else this.logger.warn(line);
     for (const l of this.requestListeners) l(r);
+  }
+
+  private upstreamOptions(config: SwitchyardConfig): UpstreamOptions {
+    let ca: string | undefined;
+    if (config.caFile) {
+      try {
+        ca = fs.readFileSync(expandHome(config.caFile), 'utf8');
+      } catch (err) {
+        this.logger.error(`[config] caFile ${config.caFile} cannot be read (${(err as NodeJS.ErrnoException).code}); using the system CAs only`);
+      }
+    }
+    return { connectMs: config.timeouts.connectMs, proxy: config.upstreamProxy, ca };
   }
 
   private openRequestLog(config: SwitchyardConfig): void {

@@ -1,6 +1,8 @@
 // The undici side of the proxy: one keep-alive pool per origin, plus one-shot fresh connections for stale-socket retries.
 
-import { Agent, Client, Dispatcher } from 'undici';
+import * as tls from 'node:tls';
+import { Agent, Client, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
+import { isLoopbackHost } from './guard';
 
 export interface UpstreamRequest {
   origin: string;
@@ -15,6 +17,10 @@ export interface UpstreamRequest {
 
 export interface UpstreamOptions {
   connectMs: number;
+  /** A corporate proxy URL, or "env" for HTTP(S)_PROXY/NO_PROXY; loopback upstreams always go direct. */
+  proxy?: string;
+  /** Extra trusted CA certificates (PEM), added to Node's own roots. */
+  ca?: string;
 }
 
 const KEEP_ALIVE_MS = 4_000;
@@ -22,8 +28,9 @@ const KEEP_ALIVE_MAX_MS = 30_000;
 const KEEP_ALIVE_THRESHOLD_MS = 1_000;
 
 function dispatcherOptions(opts: UpstreamOptions) {
+  const ca = opts.ca ? [...tls.rootCertificates, opts.ca] : undefined;
   return {
-    connect: { timeout: opts.connectMs },
+    connect: { timeout: opts.connectMs, ...(ca ? { ca } : {}) },
     keepAliveTimeout: KEEP_ALIVE_MS,
     keepAliveMaxTimeout: KEEP_ALIVE_MAX_MS,
     keepAliveTimeoutThreshold: KEEP_ALIVE_THRESHOLD_MS,
@@ -37,22 +44,40 @@ function dispatcherOptions(opts: UpstreamOptions) {
 }
 
 /** Owns the connection pools; swapping options drains the old pools without cutting requests. */
+function proxyDispatcher(opts: UpstreamOptions): Dispatcher | undefined {
+  if (!opts.proxy) return undefined;
+  const base = dispatcherOptions(opts);
+  if (opts.proxy === 'env') return new EnvHttpProxyAgent(base);
+  return new ProxyAgent({ ...base, uri: opts.proxy, requestTls: base.connect });
+}
+
+function sameOptions(a: UpstreamOptions, b: UpstreamOptions): boolean {
+  return a.connectMs === b.connectMs && a.proxy === b.proxy && a.ca === b.ca;
+}
+
 export class Upstream {
   private agent: Agent;
+  private viaProxy: Dispatcher | undefined;
   private options: UpstreamOptions;
   private readonly fresh = new Set<Client>();
 
   constructor(options: UpstreamOptions) {
     this.options = options;
     this.agent = new Agent(dispatcherOptions(options));
+    this.viaProxy = proxyDispatcher(options);
   }
 
   setOptions(options: UpstreamOptions): void {
-    if (options.connectMs === this.options.connectMs) return;
-    const old = this.agent;
+    if (sameOptions(options, this.options)) return;
+    const old = [this.agent, this.viaProxy];
     this.options = options;
     this.agent = new Agent(dispatcherOptions(options));
-    void old.close().catch(() => undefined);
+    this.viaProxy = proxyDispatcher(options);
+    for (const d of old) void d?.close().catch(() => undefined);
+  }
+
+  private dispatcherFor(origin: string): Dispatcher {
+    return this.viaProxy && !isLoopbackHost(new URL(origin).hostname.replace(/^\[|\]$/g, '')) ? this.viaProxy : this.agent;
   }
 
   /** Sends one request; resolves when response headers arrive. */
@@ -68,7 +93,7 @@ export class Upstream {
       headersTimeout: 0,
       bodyTimeout: 0,
     };
-    if (!r.fresh) return this.agent.request(options);
+    if (!r.fresh || this.viaProxy) return this.dispatcherFor(r.origin).request(options);
     const client = new Client(r.origin, dispatcherOptions(this.options));
     this.fresh.add(client);
     const release = () => {
@@ -94,11 +119,11 @@ export class Upstream {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.agent.close(), ...[...this.fresh].map((c) => c.close())]).catch(() => undefined);
+    await Promise.all([this.agent.close(), this.viaProxy?.close(), ...[...this.fresh].map((c) => c.close())]).catch(() => undefined);
   }
 
   /** Drops every connection at once (used when stopping after the grace period). */
   async destroy(): Promise<void> {
-    await Promise.all([this.agent.destroy(), ...[...this.fresh].map((c) => c.destroy())]).catch(() => undefined);
+    await Promise.all([this.agent.destroy(), this.viaProxy?.destroy(), ...[...this.fresh].map((c) => c.destroy())]).catch(() => undefined);
   }
 }

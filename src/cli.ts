@@ -215,8 +215,9 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'tokens') return tokensCommand(flags);
   if (command === 'diagnose') {
     const file = configPath(flags);
-    process.exitCode = await runDiagnoseCommand({ config: loadConfig(file), configFile: file, json: flags.switches.has('json'), out: process.stdout });
-    return;
+    const code = await runDiagnoseCommand({ config: loadConfig(file), configFile: file, json: flags.switches.has('json'), out: process.stdout, tokensFile: flags.values.get('tokens-file') });
+    // The report is flushed; a DNS lookup that outlived its deadline must not hold the exit.
+    process.exit(code);
   }
   throw new CliError(`unknown command ${JSON.stringify(command)}\n${USAGE}`, 2);
 }

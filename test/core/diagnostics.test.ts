@@ -32,8 +32,9 @@ const KEYS = {
 const ALL_KEYS = Object.values(KEYS);
 
 /** Short deadlines so every hanging step gives up fast. */
-const DEADLINES = { dnsMs: 2000, connectMs: 500, tlsMs: 400, httpMs: 1200, proxyMs: 600, portOwnerMs: 3000, totalMs: 6000 };
-const SLOW_MS = 150;
+const DEADLINES = { dnsMs: 2000, connectMs: 1000, tlsMs: 400, httpMs: 2500, proxyMs: 600, portOwnerMs: 3000, totalMs: 6000 };
+// Generous: loopback probes can take a few hundred ms on a busy machine.
+const SLOW_MS = 700;
 
 const closables: Closable[] = [];
 let foreign: ForeignHolder;
@@ -96,7 +97,7 @@ before(async () => {
   const badKey = await keep(startHttp((req, res) => jsonReply(401, { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${String(req.headers['x-api-key'])}` } })(req, res)));
   const limited = await keep(startHttp(jsonReply(429, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, { 'retry-after': '30' })));
   const overloaded = await keep(startHttp(jsonReply(529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })));
-  const slow = await keep(startHttp((req, res) => setTimeout(() => jsonReply(200, { data: [] })(req, res), SLOW_MS + 250)));
+  const slow = await keep(startHttp((req, res) => setTimeout(() => jsonReply(200, { data: [] })(req, res), SLOW_MS + 600)));
   const refused = await refusedPort();
 
   const logFile = path.join(tmp, 'requests.jsonl');
@@ -131,6 +132,8 @@ before(async () => {
           { name: 'overloaded', baseUrl: overloaded.url, tokens: [KEYS.other] },
           { name: 'slow', baseUrl: slow.url, tokens: [KEYS.other] },
           { name: 'stalls', baseUrl: clean.url, tokens: [KEYS.clean] },
+          // No keys: the clients' own are passed through, so a 401 to a bare probe is expected.
+          { name: 'keyless', baseUrl: clean.url },
         ],
       },
       { name: 'oai', protocol: 'openai', endpoints: [{ name: 'openai-clean', baseUrl: openai.url, tokens: [KEYS.openai] }] },
@@ -158,6 +161,7 @@ describe('each endpoint fault', () => {
     clean: [],
     'clean-tls': [],
     'openai-clean': [],
+    keyless: [],
     'no-dns': ['DNS_FAILED'],
     refused: ['CONNECT_REFUSED'],
     'tls-hang': ['TLS_HANDSHAKE_TIMEOUT'],

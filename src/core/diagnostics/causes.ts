@@ -58,6 +58,8 @@ export const DIAGNOSTIC_CAUSES = [
   'NO_VALID_KEY',
   'RECENT_FAILURES',
   'REQUEST_LOG_UNREADABLE',
+  // A check that threw instead of answering (a bug, reported rather than losing the whole report).
+  'CHECK_CRASHED',
 ] as const;
 
 export type DiagnosticCause = (typeof DIAGNOSTIC_CAUSES)[number];

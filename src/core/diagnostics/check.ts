@@ -11,6 +11,8 @@ export interface CheckSubject {
   cluster?: string;
   endpoint?: string;
   key?: string;
+  /** Tells apart several checks about the same thing (goes into the id only). */
+  detail?: string;
 }
 
 export interface Verdict {
@@ -23,7 +25,7 @@ export interface Verdict {
 
 function checkId(s: CheckSubject): string {
   const where = s.cluster !== undefined ? `${s.cluster}/${s.endpoint ?? '*'}` : s.title.toLowerCase().replace(/\W+/g, '-');
-  return [s.area, where, s.step, s.key].filter((p) => p !== undefined).join(':');
+  return [s.area, where, s.step, s.key, s.detail].filter((p) => p !== undefined).join(':');
 }
 
 /** A finished check. */

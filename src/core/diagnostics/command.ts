@@ -1,16 +1,42 @@
-// `switchyard diagnose`: runs every check and prints the report (placeholder until the diagnostics land).
+// `switchyard diagnose`: runs every check against the config and prints the report as text or JSON.
 
 import { SwitchyardConfig } from '../config';
+import { TokenSource } from '../runtime';
+import { DEFAULT_TOKEN_FILE, TokenFile } from '../tokenFile';
+import { formatReportText } from './format';
+import { runDiagnostics } from './run';
+import { DiagnosticsInput } from './types';
 
 export interface DiagnoseCommandOptions {
   config: SwitchyardConfig;
   configFile: string;
   json: boolean;
   out: NodeJS.WritableStream;
+  /** Where problems that are not part of the report go (default stderr). */
+  err?: NodeJS.WritableStream;
+  /** The headless key store (default ~/.switchyard/tokens.json). */
+  tokensFile?: string;
+  /** Overrides for tests and embedding (env, home, deadlines, …). */
+  input?: Partial<DiagnosticsInput>;
+}
+
+function openTokens(file: string, err: NodeJS.WritableStream): TokenSource | undefined {
+  try {
+    return new TokenFile(file);
+  } catch (e) {
+    err.write(`switchyard: ${(e as Error).message} — keys from it are not checked\n`);
+    return undefined;
+  }
+}
+
+function write(out: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve) => out.write(text, () => resolve()));
 }
 
 /** Returns the exit code: 0 when nothing failed, 1 otherwise. */
 export async function runDiagnoseCommand(opts: DiagnoseCommandOptions): Promise<number> {
-  opts.out.write('diagnostics are not built yet\n');
-  return 1;
+  const tokens = openTokens(opts.tokensFile ?? DEFAULT_TOKEN_FILE, opts.err ?? process.stderr);
+  const report = await runDiagnostics({ config: opts.config, configFile: opts.configFile, tokens, ...opts.input });
+  await write(opts.out, opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
+  return report.status === 'fail' ? 1 : 0;
 }

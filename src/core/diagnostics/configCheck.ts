@@ -100,5 +100,5 @@ export function checkConfig(config: SwitchyardConfig, keyCount: KeyCount, env: N
     const endpoints = config.clusters.reduce((n, c) => n + c.endpoints.length, 0);
     return [finding({ area: 'config', title: 'Config' }, ok(`${config.clusters.length} cluster(s), ${endpoints} endpoint(s); active cluster "${config.activeCluster}"`, { clusters: config.clusters.map((c) => c.name), activeCluster: config.activeCluster }))];
   }
-  return problems.map((p) => finding({ area: 'config', title: 'Config', cluster: p.cluster, endpoint: p.endpoint }, p.verdict));
+  return problems.map((p) => finding({ area: 'config', title: 'Config', cluster: p.cluster, endpoint: p.endpoint, detail: p.verdict.cause }, p.verdict));
 }

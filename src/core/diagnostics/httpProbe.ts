@@ -13,7 +13,8 @@ import { Evidence } from './types';
 export interface HttpProbeOptions {
   budgetMs: number;
   slowMs: number;
-  ca?: string | Buffer | Array<string | Buffer>;
+  /** Extra trusted CAs, prepared once per run (tlsStep's trustingExtraCas). */
+  secureContext?: tls.SecureContext;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -48,14 +49,10 @@ async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string
   return Buffer.concat(chunks).subarray(0, BODY_CAP).toString('utf8');
 }
 
-function trustedCas(ca: HttpProbeOptions['ca']): tls.ConnectionOptions['ca'] {
-  return ca === undefined ? undefined : [...tls.rootCertificates, ...(Array.isArray(ca) ? ca : [ca])];
-}
-
 async function send(endpoint: RuntimeEndpoint, headers: Record<string, string>, opts: HttpProbeOptions): Promise<Answer> {
   const started = performance.now();
   const client = new Client(endpoint.origin, {
-    connect: { timeout: opts.budgetMs, ca: trustedCas(opts.ca) },
+    connect: { timeout: opts.budgetMs, secureContext: opts.secureContext },
     headersTimeout: opts.budgetMs,
     bodyTimeout: opts.budgetMs,
     allowH2: false,

@@ -110,7 +110,8 @@ async function inProcess(sy: InProcessSwitchyard, input: ProxyCheckInput, starte
       fix: 'Restart the window or the proxy; large buffered request bodies (limits.maxBodyBytes) cost memory while in flight.',
     }, ms);
   }
-  return finding(subject, socketsVerdict(stats.upstreamSockets, stats.requests.inFlight, evidence) ?? ok(`Switchyard answers on ${evidence.url} in ${answer.ms} ms`, evidence), ms);
+  const vitals = `up ${evidence.uptime}, ${stats.requests.inFlight} in flight, ${stats.upstreamSockets} upstream sockets, loop lag ${lag.p99Ms} ms, heap ${evidence.heapUsedMb} MB`;
+  return finding(subject, socketsVerdict(stats.upstreamSockets, stats.requests.inFlight, evidence) ?? ok(`Switchyard answers on ${evidence.url} in ${answer.ms} ms (${vitals})`, evidence), ms);
 }
 
 function notRunning(input: ProxyCheckInput, ms: number): DiagnosticCheck {
@@ -135,11 +136,19 @@ function notRunning(input: ProxyCheckInput, ms: number): DiagnosticCheck {
   }, ms);
 }
 
+/** The parts of /_switchyard/stats this check reads; older proxies may lack some. */
+interface RemoteStats {
+  uptimeMs?: number;
+  upstreamSockets?: number;
+  requests?: { inFlight?: number };
+  memory?: { rssBytes: number; heapUsedBytes: number };
+}
+
 async function remote(input: ProxyCheckInput, started: number): Promise<DiagnosticCheck> {
   const identity = switchyardIdentity(input.health);
   if (!identity) return notRunning(input, performance.now() - started);
   const statsAnswer = await getAdmin(input.host, input.port, '/_switchyard/stats', input.deadline.budget(input.proxyMs), input.clientKey);
-  const stats = statsAnswer.kind === 'json' ? (statsAnswer.body as { uptimeMs?: number; upstreamSockets?: number; requests?: { inFlight?: number } }) : {};
+  const stats = statsAnswer.kind === 'json' ? (statsAnswer.body as RemoteStats) : {};
   const inFlight = stats.requests?.inFlight ?? 0;
   const sockets = stats.upstreamSockets ?? 0;
   const evidence: Evidence = {
@@ -150,7 +159,9 @@ async function remote(input: ProxyCheckInput, started: number): Promise<Diagnost
     uptime: humanMs(stats.uptimeMs ?? Date.now() - identity.startedAt),
     inFlight,
     upstreamSockets: sockets,
-    memory: 'not measured (the proxy runs in another process)',
+    rssMb: stats.memory ? mb(stats.memory.rssBytes) : null,
+    heapUsedMb: stats.memory ? mb(stats.memory.heapUsedBytes) : null,
+    eventLoopLag: 'judged by the health round trip (the proxy runs in another process)',
   };
   const ms = performance.now() - started;
   if (input.health.ms > REMOTE_RTT_WARN_MS) {
@@ -162,7 +173,8 @@ async function remote(input: ProxyCheckInput, started: number): Promise<Diagnost
       fix: 'Check the proxy process (CPU, memory); restarting it clears a stuck loop.',
     }, ms);
   }
-  return finding(subject, socketsVerdict(sockets, inFlight, evidence) ?? ok(`Switchyard (pid ${identity.pid}) answers on ${evidence.url} in ${input.health.ms} ms`, evidence), ms);
+  const vitals = `up ${evidence.uptime}, ${inFlight} in flight, ${sockets} upstream sockets${evidence.rssMb !== null ? `, rss ${evidence.rssMb} MB` : ''}`;
+  return finding(subject, socketsVerdict(sockets, inFlight, evidence) ?? ok(`Switchyard (pid ${identity.pid}) answers on ${evidence.url} in ${input.health.ms} ms (${vitals})`, evidence), ms);
 }
 
 /** Checks the running proxy: in this process when given, otherwise over HTTP at host:port. */

@@ -6,8 +6,8 @@ import { errorCode, humanMs, since, Verdict } from './check';
 import { Evidence } from './types';
 
 export interface TlsOptions {
-  /** Extra trusted CAs (added to Node's roots). */
-  ca?: string | Buffer | Array<string | Buffer>;
+  /** Trusts extra CAs on top of Node's roots (see trustingExtraCas); undefined = Node's defaults. */
+  secureContext?: tls.SecureContext;
   env: NodeJS.ProcessEnv;
 }
 
@@ -18,17 +18,20 @@ const MISMATCH = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
 
 type Handshake = { socket: tls.TLSSocket } | { code: string };
 
-function trustedCas(ca: TlsOptions['ca']): tls.ConnectionOptions['ca'] {
+/**
+ * A context trusting Node's roots plus extra CAs, built once per run: an explicit `ca` replaces the
+ * roots, and parsing them all costs enough CPU to stall other probes if done per connection.
+ */
+export function trustingExtraCas(ca: string | Buffer | Array<string | Buffer> | undefined): tls.SecureContext | undefined {
   if (ca === undefined) return undefined;
-  // An explicit `ca` replaces Node's roots, so keep them alongside the extra ones.
-  return [...tls.rootCertificates, ...(Array.isArray(ca) ? ca : [ca])];
+  return tls.createSecureContext({ ca: [...tls.rootCertificates, ...(Array.isArray(ca) ? ca : [ca])] });
 }
 
-function handshake(socket: net.Socket, hostname: string, budgetMs: number, ca: TlsOptions['ca']): Promise<Handshake> {
+function handshake(socket: net.Socket, hostname: string, budgetMs: number, secureContext: tls.SecureContext | undefined): Promise<Handshake> {
   return new Promise((resolve) => {
     const servername = net.isIP(hostname) ? undefined : hostname;
     // Verification is judged below from authorizationError, so the certificate can still be shown.
-    const secure = tls.connect({ socket, servername, host: hostname, ca: trustedCas(ca), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    const secure = tls.connect({ socket, servername, host: hostname, secureContext, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
     const done = (h: Handshake) => {
       clearTimeout(timer);
       secure.removeAllListeners('secureConnect');
@@ -94,11 +97,14 @@ function handshakeFailure(code: string, hostname: string, budgetMs: number, ms: 
 /** Runs a TLS handshake over an already connected socket; always leaves the sockets destroyed. */
 export async function checkTls(socket: net.Socket, hostname: string, budgetMs: number, options: TlsOptions): Promise<{ verdict: Verdict; ms: number }> {
   const started = performance.now();
-  const h = await handshake(socket, hostname, budgetMs, options.ca);
+  const h = await handshake(socket, hostname, budgetMs, options.secureContext);
   const ms = since(started);
-  socket.destroy();
-  if (!('socket' in h)) return { verdict: handshakeFailure(h.code, hostname, budgetMs, ms), ms };
+  if (!('socket' in h)) {
+    socket.destroy();
+    return { verdict: handshakeFailure(h.code, hostname, budgetMs, ms), ms };
+  }
   const verdict = judgeCertificate(h.socket, hostname, ms, options.env);
+  // Destroying the TLS socket closes the TCP one under it; destroying that first crashes Node 20.
   h.socket.destroy();
   return { verdict, ms };
 }

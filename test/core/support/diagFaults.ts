@@ -73,10 +73,13 @@ export interface ForeignHolder {
   close(): Promise<void>;
 }
 
-/** A separate `node` process listening on a loopback port and answering plain HTTP 404s. */
+/**
+ * A separate `node` process listening on a loopback port and answering plain HTTP 404s. It exits
+ * when its stdin closes, so it never outlives the test process, and holds none of the runner's pipes.
+ */
 export async function spawnForeignHolder(): Promise<ForeignHolder> {
-  const script = "require('http').createServer((q,s)=>{s.writeHead(404);s.end('not switchyard')}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})";
-  const child: ChildProcess = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const script = "process.stdin.resume();process.stdin.on('end',()=>process.exit());require('http').createServer((q,s)=>{s.writeHead(404);s.end('not switchyard')}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})";
+  const child: ChildProcess = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'ignore'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     child.once('error', reject);

@@ -1,0 +1,11 @@
+// The diagnostics API for the CLI and the VS Code layer: run the checks, format, redact.
+
+export { DIAGNOSTIC_CAUSES } from './causes';
+export type { DiagnosticCause } from './causes';
+export { formatReportMarkdown, formatReportText } from './format';
+export { redactReport } from './redact';
+export { endpointVerdict, runDiagnostics } from './run';
+export { DEFAULT_DEADLINES } from './types';
+export type { CheckArea, CheckStatus, DiagnosticCheck, DiagnosticDeadlines, DiagnosticReport, DiagnosticsInput, EndpointStep, EndpointVerdict, Evidence, EvidenceValue, InProcessSwitchyard } from './types';
+export { runDiagnoseCommand } from './command';
+export type { DiagnoseCommandOptions } from './command';

@@ -1,8 +1,10 @@
 // Runs every check at once under one overall deadline and assembles the redacted report.
 
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_TIMEOUTS, SwitchyardConfig } from '../config';
+import { expandHome } from '../requestLogFile';
 import { buildSnapshot, RuntimeSnapshot, TokenSource } from '../runtime';
 import { proxyUrl, reachableHost } from './adminProbe';
 import { CheckSubject, Deadline, finding, statusRank, worst } from './check';
@@ -77,6 +79,16 @@ function counts(checks: DiagnosticCheck[]): Record<CheckStatus, number> {
  * deadline), the clients' environment and recent history — and returns the report, already
  * redacted with every key the run knew of.
  */
+/** The config's caFile, so diagnostics trust what the proxy trusts. */
+function configuredCa(config: SwitchyardConfig): string | undefined {
+  if (!config.caFile) return undefined;
+  try {
+    return fs.readFileSync(expandHome(config.caFile), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runDiagnostics(input: DiagnosticsInput): Promise<DiagnosticReport> {
   const started = performance.now();
   const createdAt = new Date().toISOString();
@@ -91,7 +103,7 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
     deadlines,
     deadline,
     slowMs: input.slowMs ?? (config.health?.slowMs > 0 ? config.health.slowMs : DEFAULT_SLOW_MS),
-    secureContext: trustingExtraCas(input.tls?.ca),
+    secureContext: trustingExtraCas(input.tls?.ca ?? configuredCa(config)),
     env,
   };
   const logFile = input.requestLogFile ?? config.log?.file;

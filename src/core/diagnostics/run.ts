@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_TIMEOUTS, SwitchyardConfig } from '../config';
-import { expandHome } from '../requestLogFile';
 import { buildSnapshot, RuntimeSnapshot, TokenSource } from '../runtime';
 import { proxyUrl, reachableHost } from './adminProbe';
 import { CheckSubject, Deadline, finding, statusRank, worst } from './check';
@@ -80,10 +79,10 @@ function counts(checks: DiagnosticCheck[]): Record<CheckStatus, number> {
  * redacted with every key the run knew of.
  */
 /** The config's caFile, so diagnostics trust what the proxy trusts. */
-function configuredCa(config: SwitchyardConfig): string | undefined {
+function configuredCa(config: SwitchyardConfig, homeDir: string): string | undefined {
   if (!config.caFile) return undefined;
   try {
-    return fs.readFileSync(expandHome(config.caFile), 'utf8');
+    return fs.readFileSync(expandHome(config.caFile, homeDir), 'utf8');
   } catch {
     return undefined;
   }
@@ -103,7 +102,7 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
     deadlines,
     deadline,
     slowMs: input.slowMs ?? (config.health?.slowMs > 0 ? config.health.slowMs : DEFAULT_SLOW_MS),
-    secureContext: trustingExtraCas(input.tls?.ca ?? configuredCa(config)),
+    secureContext: trustingExtraCas(input.tls?.ca ?? configuredCa(config, homeDir)),
     env,
   };
   const logFile = input.requestLogFile ?? config.log?.file;

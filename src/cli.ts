@@ -158,6 +158,8 @@ async function serve(flags: Flags): Promise<void> {
     watcher?.close();
     await sy.stop();
     await demo?.close();
+    // Let the logger's batched lines reach stderr before exiting.
+    await new Promise((resolve) => setImmediate(resolve));
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -94,13 +94,18 @@ export class MemoryHealthStore implements HealthStore {
     const r = this.record(endpointId);
     const now = this.now();
     this.forgetOldStreak(r, now);
-    const recent = r.recent.filter((o) => now - o.at <= this.config.recoverMs);
-    const recentFailures = recent.filter((o) => !o.ok).length;
-    const successRate = recent.length > 0 ? 1 - recentFailures / recent.length : r.requests > 0 ? 1 - r.failures / r.requests : 1;
+    // Counted in place: this runs for every candidate of every pick.
+    let recentTotal = 0;
+    let recentFailures = 0;
+    for (let i = r.recent.length - 1; i >= 0 && now - r.recent[i].at <= this.config.recoverMs; i--) {
+      recentTotal++;
+      if (!r.recent[i].ok) recentFailures++;
+    }
+    const successRate = recentTotal > 0 ? 1 - recentFailures / recentTotal : r.requests > 0 ? 1 - r.failures / r.requests : 1;
     let state: EndpointState;
     if (r.ejectedUntil !== undefined) state = 'open';
     else if (r.consecutiveFailures >= this.config.unhealthyAfter) state = 'unhealthy';
-    else if (r.consecutiveFailures > 0 || (recent.length > 0 && recentFailures / recent.length >= 0.1) || this.isSlow(r)) state = 'degraded';
+    else if (r.consecutiveFailures > 0 || (recentTotal > 0 && recentFailures / recentTotal >= 0.1) || this.isSlow(r)) state = 'degraded';
     else state = 'healthy';
     return {
       state,

@@ -155,3 +155,44 @@ test('a client that disconnects while the upstream has not answered yet aborts t
   await delay(20);
   assert.equal(up.openSockets(), 0);
 });
+
+test('backpressure: a client that stops reading stops the upstream too, instead of the proxy buffering the body', async () => {
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  let upstreamFinished = false;
+  const up = await startUpstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    let sent = 0;
+    const pump = () => {
+      while (sent < 32 * 1024 * 1024) {
+        sent += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end(() => (upstreamFinished = true));
+    };
+    pump();
+  });
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url }]);
+  let received = 0;
+  let paused = false;
+  const done = send(proxy.port, {
+    method: 'GET',
+    path: '/big',
+    onChunk: (c, req) => {
+      received += c.length;
+      if (!paused && received > 1024 * 1024) {
+        paused = true;
+        const res = (req as unknown as { res: import('node:http').IncomingMessage }).res;
+        res.pause();
+        setTimeout(() => res.resume(), 400);
+      }
+    },
+  });
+  await delay(300);
+  assert.equal(upstreamFinished, false, 'the upstream is held back while the client is not reading');
+  const r = await done;
+  assert.equal(r.status, 200);
+  assert.equal(received, 32 * 1024 * 1024);
+});

@@ -25,7 +25,8 @@ export async function packageSwitchyard(): Promise<string> {
   const packagePath = path.join(REPO_ROOT, '.vscode-test/switchyard.vsix');
   const partial = path.join(REPO_ROOT, `.vscode-test/switchyard-${process.pid}.vsix`);
   fs.mkdirSync(path.dirname(packagePath), { recursive: true });
-  await quietly(() => createVSIX({ cwd: REPO_ROOT, packagePath: partial, dependencies: false, allowMissingRepository: true }));
+  // README images stay relative (media/screenshot.png): there is no repository URL to rewrite them against.
+  await quietly(() => createVSIX({ cwd: REPO_ROOT, packagePath: partial, dependencies: false, allowMissingRepository: true, rewriteRelativeLinks: false }));
   fs.renameSync(partial, packagePath);
   return packagePath;
 }

@@ -1,0 +1,90 @@
+// activate()/deactivate(): builds the services and registers them; the proxy starts in the background.
+
+import * as vscode from 'vscode';
+import { CommandController } from './vscode/commands';
+import { ContextKeys, OUTPUT_CHANNEL_NAME, Settings, TREE_VIEW_ID } from './vscode/constants';
+import { ChannelLogger, RequestLogBuffer } from './vscode/log';
+import { Notifier } from './vscode/notifications';
+import { ProxyService } from './vscode/proxyService';
+import { SecretTokenStore } from './vscode/secretTokens';
+import { affectsSwitchyard, readConfig, readSetting } from './vscode/settings';
+import { StatsDocumentProvider } from './vscode/statsDocument';
+import { StatusBar } from './vscode/statusBar';
+import { StopMarker } from './vscode/stopMarker';
+import { TailLogsPanel } from './vscode/tailView';
+import { TerminalEnvironment } from './vscode/terminalEnv';
+import { EndpointTreeProvider, TreeNode } from './vscode/tree';
+
+/** What activate() returns: the live objects, for tests and other extensions. */
+export interface SwitchyardApi {
+  readonly service: ProxyService;
+  readonly tree: EndpointTreeProvider;
+  readonly treeView: vscode.TreeView<TreeNode>;
+  readonly tokens: SecretTokenStore;
+  readonly requests: RequestLogBuffer;
+  readonly statusBar: StatusBar;
+  readonly tail: TailLogsPanel;
+  /** Settles when the first settings read (and start, with autoStart) is done. */
+  readonly ready: Promise<void>;
+}
+
+let service: ProxyService | undefined;
+
+export function activate(context: vscode.ExtensionContext): SwitchyardApi {
+  const channel = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
+  context.subscriptions.push(channel);
+  const logger = new ChannelLogger(channel);
+  logger.setLevel(readSetting(Settings.logLevel, 'info'));
+
+  const tokens = new SecretTokenStore(context.secrets);
+  const requests = new RequestLogBuffer();
+  let treeView: vscode.TreeView<TreeNode> | undefined;
+  const proxy = new ProxyService({
+    tokens,
+    logger,
+    requests,
+    stopMarker: new StopMarker(context.globalStorageUri),
+    notifier: new Notifier(tokens),
+    readSettings: readConfig,
+    autoStart: () => readSetting(Settings.autoStart, true),
+    wantsFastUpdates: () => vscode.window.state.focused || treeView?.visible === true,
+  });
+  service = proxy;
+  context.subscriptions.push(tokens, requests, proxy);
+
+  const tree = new EndpointTreeProvider(proxy);
+  treeView = vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  tree.attach(treeView);
+  const statusBar = new StatusBar(proxy);
+  const stats = new StatsDocumentProvider(proxy);
+  const tail = new TailLogsPanel(requests, proxy);
+  context.subscriptions.push(tree, treeView, statusBar, stats, tail);
+  context.subscriptions.push(new TerminalEnvironment(context.environmentVariableCollection, proxy));
+  context.subscriptions.push(new CommandController({ service: proxy, tokens, channel, tree, stats, tail }));
+
+  const setContext = () => {
+    const v = proxy.view();
+    void vscode.commands.executeCommand('setContext', ContextKeys.mode, v.mode);
+    void vscode.commands.executeCommand('setContext', ContextKeys.hasClusters, (v.stats?.clusters.length ?? 0) > 0);
+  };
+  context.subscriptions.push(proxy.onDidChangeMode(setContext));
+  setContext();
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affectsSwitchyard(e)) return;
+      logger.setLevel(readSetting(Settings.logLevel, 'info'));
+      void proxy.reload();
+    }),
+  );
+
+  const ready = proxy.initialize();
+  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, ready };
+}
+
+/** Stops the proxy; in-flight requests get a short grace period. */
+export function deactivate(): Promise<void> | undefined {
+  const s = service;
+  service = undefined;
+  return s?.shutdown();
+}

@@ -1,0 +1,490 @@
+// Every Switchyard command. Inputs come from the arguments when given (tree items, tests), otherwise from pickers.
+
+import * as vscode from 'vscode';
+import type { Protocol, Strategy } from '../core/config';
+import { PROTOCOLS } from '../core/config';
+import { Commands, Settings } from './constants';
+import { diagnose } from './diagnostics';
+import { Disposable } from './dispose';
+import { clusterHealth, parseKeys } from './format';
+import type { ProxyService } from './proxyService';
+import { checkReachable, Reachability } from './remote';
+import type { SecretTokenStore } from './secretTokens';
+import { readSetting, writeSetting } from './settings';
+import { baseUrlProblem, officialBaseUrl, withCluster, withEndpoint, withEndpointPatch, withoutEndpoint } from './settingsModel';
+import type { StatsDocumentProvider } from './statsDocument';
+import type { TailFilter, TailLogsPanel } from './tailView';
+import { terminalVariables } from './terminalEnv';
+import type { EndpointTreeProvider } from './tree';
+
+/** Arguments a command accepts; tree nodes carry the same `cluster`/`endpoint`/`suffix` fields. */
+export interface CommandArgs {
+  cluster?: string;
+  endpoint?: string;
+  suffix?: string;
+  /** addCluster */
+  name?: string;
+  protocol?: Protocol;
+  strategy?: Strategy;
+  /** addCluster (first endpoint), addEndpoint */
+  baseUrl?: string;
+  endpointName?: string;
+  weight?: number;
+  /** addTokens: keys, one per line (or separated by spaces/commas). */
+  text?: string;
+  /** removeEndpoint: skip the confirmation dialog. */
+  skipConfirmation?: boolean;
+  /** tailLogs */
+  filter?: TailFilter;
+  /** runDiagnostics, openStats: do not open an editor. */
+  show?: boolean;
+  /** quickActions: run this command instead of asking. */
+  pick?: string;
+}
+
+export interface AddTokensResult {
+  cluster: string;
+  endpoint: string;
+  added: number;
+  duplicates: number;
+  rejected: string[];
+}
+
+export interface CommandDeps {
+  service: ProxyService;
+  tokens: SecretTokenStore;
+  channel: vscode.LogOutputChannel;
+  tree: EndpointTreeProvider;
+  stats: StatsDocumentProvider;
+  tail: TailLogsPanel;
+}
+
+const NAME_PATTERN = /^[\w.-]{1,64}$/;
+/** A browser-hosted workbench may never answer a clipboard call (no permission, no focus). */
+const CLIPBOARD_TIMEOUT_MS = 1500;
+
+/** The promise's value, or undefined once `ms` passed. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]).finally(() => clearTimeout(timer));
+}
+
+function nameProblem(value: string, what: string, taken: readonly string[]): string | undefined {
+  const v = value.trim();
+  if (!v) return `Enter a ${what} name.`;
+  if (!NAME_PATTERN.test(v)) return `Use letters, digits, '.', '-' or '_' (at most 64).`;
+  if (taken.includes(v)) return `A ${what} named "${v}" already exists.`;
+  return undefined;
+}
+
+/** `https://api.anthropic.com` → `anthropic`, `http://relay.example.com:8080` → `relay`. */
+export function endpointNameFor(baseUrl: string): string {
+  try {
+    const labels = new URL(baseUrl).hostname.split('.').filter((l) => l && l !== 'api' && l !== 'www');
+    const name = labels[0] ?? 'endpoint';
+    return /^\d+$/.test(name) || name === '0' ? 'local' : name.replace(/[^\w.-]/g, '-');
+  } catch {
+    return 'endpoint';
+  }
+}
+
+class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+function must<T>(value: T | undefined): T {
+  if (value === undefined) throw new Cancelled();
+  return value;
+}
+
+export class CommandController extends Disposable {
+  constructor(private readonly d: CommandDeps) {
+    super();
+    const handlers: Record<string, (arg?: CommandArgs) => unknown> = {
+      [Commands.startProxy]: () => this.startProxy(),
+      [Commands.stopProxy]: () => this.stopProxy(),
+      [Commands.restartProxy]: () => this.restartProxy(),
+      [Commands.addCluster]: (a) => this.addCluster(a),
+      [Commands.addEndpoint]: (a) => this.addEndpoint(a),
+      [Commands.addTokens]: (a) => this.addTokens(a),
+      [Commands.removeToken]: (a) => this.removeToken(a),
+      [Commands.switchCluster]: (a) => this.switchCluster(a),
+      [Commands.showLogs]: () => d.channel.show(true),
+      [Commands.tailLogs]: (a) => d.tail.show({ filter: a?.filter, text: a?.text }),
+      [Commands.runDiagnostics]: (a) => this.runDiagnostics(a),
+      [Commands.copyBaseUrl]: () => this.copyBaseUrl(),
+      [Commands.openStats]: (a) => this.openStats(a),
+      [Commands.refresh]: () => this.refresh(),
+      [Commands.quickActions]: (a) => this.quickActions(a),
+      [Commands.disableEndpoint]: (a) => this.setDisabled(a, true),
+      [Commands.enableEndpoint]: (a) => this.setDisabled(a, false),
+      [Commands.probeEndpoint]: (a) => this.probeEndpoint(a),
+      [Commands.removeEndpoint]: (a) => this.removeEndpoint(a),
+    };
+    for (const [id, handler] of Object.entries(handlers)) {
+      this._register(vscode.commands.registerCommand(id, (arg?: CommandArgs) => this.run(id, () => handler(arg))));
+    }
+  }
+
+  /** Runs a handler: a cancelled picker ends quietly, errors become one message (and still reject for callers). */
+  private async run(id: string, work: () => unknown): Promise<unknown> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof Cancelled) return undefined;
+      const message = err instanceof Error ? err.message : String(err);
+      this.d.channel.error(`[command] ${id}: ${message}`);
+      void vscode.window.showErrorMessage(`Switchyard: ${message}`);
+      throw err;
+    }
+  }
+
+  // ---- proxy ----
+
+  private async startProxy(): Promise<string | undefined> {
+    await this.d.service.start();
+    return this.announce();
+  }
+
+  private async stopProxy(): Promise<void> {
+    if (this.servedElsewhere('stop')) return;
+    await this.d.service.stop();
+    vscode.window.setStatusBarMessage('Switchyard stopped', 3000);
+  }
+
+  private async restartProxy(): Promise<string | undefined> {
+    if (this.servedElsewhere('restart')) return this.d.service.view().url;
+    await this.d.service.restart();
+    return this.announce();
+  }
+
+  /** Stop and restart act on the window that serves; this one only shows its state. */
+  private servedElsewhere(verb: string): boolean {
+    const v = this.d.service.view();
+    if (v.mode !== 'remote') return false;
+    void vscode.window.showInformationMessage(`The proxy on ${v.url} runs in another VS Code window${v.owner ? ` (extension host pid ${v.owner.pid})` : ''}; ${verb} it there.`);
+    return true;
+  }
+
+  private announce(): string | undefined {
+    const v = this.d.service.view();
+    if (v.mode === 'serving') vscode.window.setStatusBarMessage(`Switchyard listening on ${v.url}`, 3000);
+    else if (v.mode === 'remote') void vscode.window.showInformationMessage(`Switchyard already runs in another window on ${v.url}; this window shows its state.`);
+    else if (v.mode === 'unconfigured') void this.offerFirstCluster();
+    return v.url;
+  }
+
+  private async offerFirstCluster(): Promise<void> {
+    const add = 'Add Cluster';
+    if ((await vscode.window.showInformationMessage('Switchyard has no cluster yet.', add)) === add) await vscode.commands.executeCommand(Commands.addCluster);
+  }
+
+  // ---- clusters and endpoints ----
+
+  private clusterNames(): string[] {
+    return this.d.service.currentConfig?.clusters.map((c) => c.name) ?? [];
+  }
+
+  private async addCluster(a: CommandArgs = {}): Promise<string> {
+    const interactive = a.name === undefined;
+    const name = a.name?.trim() ?? must(await vscode.window.showInputBox({
+      title: 'Switchyard: Add Cluster (1/3)',
+      prompt: 'A name for the group of endpoints that serve the same API',
+      value: this.clusterNames().length === 0 ? 'main' : '',
+      validateInput: (v) => nameProblem(v, 'cluster', this.clusterNames()),
+    })).trim();
+    const problem = nameProblem(name, 'cluster', this.clusterNames());
+    if (problem) throw new Error(problem);
+    const protocol = a.protocol ?? must(await vscode.window.showQuickPick(
+      PROTOCOLS.map((p) => ({ label: p, description: p === 'anthropic' ? 'Claude Code, Anthropic SDKs (/v1/messages)' : 'Codex, OpenAI SDKs (/v1/chat/completions, /v1/responses)', protocol: p })),
+      { title: 'Switchyard: Add Cluster (2/3)', placeHolder: 'Which API do its endpoints serve?' },
+    )).protocol;
+    if (!PROTOCOLS.includes(protocol)) throw new Error(`protocol must be one of ${PROTOCOLS.join(', ')}`);
+    await writeSetting(Settings.clusters, withCluster(readSetting<unknown>(Settings.clusters, []), { name, protocol, strategy: a.strategy }));
+    await this.d.service.reload();
+    const baseUrl = a.baseUrl ?? (interactive
+      ? await vscode.window.showInputBox({
+          title: 'Switchyard: Add Cluster (3/3) — first endpoint',
+          prompt: 'Base URL of the first endpoint (the official API or a relay); Escape to add endpoints later',
+          value: officialBaseUrl(protocol),
+          validateInput: (v) => baseUrlProblem(v.trim()),
+        })
+      : undefined);
+    if (baseUrl) {
+      await this.addEndpoint({ cluster: name, baseUrl: baseUrl.trim(), name: a.endpointName ?? endpointNameFor(baseUrl) }, interactive);
+    } else {
+      void vscode.window.showInformationMessage(`Added cluster "${name}".`);
+    }
+    return name;
+  }
+
+  private async pickCluster(title: string, preselect?: string): Promise<string> {
+    const stats = this.d.service.view().stats;
+    const clusters = stats?.clusters ?? [];
+    if (clusters.length === 0) {
+      void this.offerFirstCluster();
+      throw new Cancelled();
+    }
+    if (clusters.length === 1) return clusters[0].name;
+    const live = this.d.service.view().live;
+    const picked = must(await vscode.window.showQuickPick(
+      clusters.map((c) => {
+        const h = clusterHealth(c);
+        return {
+          label: c.name,
+          description: `${c.active ? '$(check) active · ' : ''}${live ? `${h.healthy}/${h.total} healthy` : `${h.total} endpoints`}`,
+          detail: `${c.protocol} · ${c.endpoints.map((e) => e.name).join(', ') || 'no endpoints'}`,
+          picked: c.name === preselect,
+        };
+      }),
+      { title, placeHolder: 'Pick a cluster' },
+    ));
+    return picked.label;
+  }
+
+  private async addEndpoint(a: CommandArgs = {}, offerKeys = a.baseUrl === undefined): Promise<{ cluster: string; endpoint: string }> {
+    const cluster = a.cluster ?? (await this.pickCluster('Switchyard: Add Endpoint — to which cluster?'));
+    const config = this.d.service.currentConfig;
+    const taken = config?.clusters.find((c) => c.name === cluster)?.endpoints.map((e) => e.name) ?? [];
+    const protocol = config?.clusters.find((c) => c.name === cluster)?.protocol ?? 'anthropic';
+    const baseUrl = (a.baseUrl ?? must(await vscode.window.showInputBox({
+      title: `Switchyard: Add Endpoint to "${cluster}"`,
+      prompt: 'Base URL (the official API or a relay), e.g. https://relay.example.com',
+      value: taken.length === 0 ? officialBaseUrl(protocol) : 'https://',
+      validateInput: (v) => baseUrlProblem(v.trim()),
+    }))).trim();
+    const urlProblem = baseUrlProblem(baseUrl);
+    if (urlProblem) throw new Error(urlProblem);
+    let name = a.name?.trim();
+    if (name === undefined) {
+      let suggestion = endpointNameFor(baseUrl);
+      for (let i = 2; taken.includes(suggestion); i++) suggestion = `${endpointNameFor(baseUrl)}-${i}`;
+      name = a.baseUrl !== undefined ? suggestion : must(await vscode.window.showInputBox({
+        title: `Switchyard: Add Endpoint to "${cluster}"`,
+        prompt: 'A short name for this endpoint',
+        value: suggestion,
+        validateInput: (v) => nameProblem(v, 'endpoint', taken),
+      })).trim();
+    }
+    const problem = nameProblem(name, 'endpoint', taken);
+    if (problem) throw new Error(problem);
+    await writeSetting(Settings.clusters, withEndpoint(readSetting<unknown>(Settings.clusters, []), cluster, { name, baseUrl, weight: a.weight }));
+    await this.d.service.reload();
+    if (offerKeys) {
+      const addKeys = 'Add Keys';
+      const choice = await vscode.window.showInformationMessage(`Added endpoint "${name}" to "${cluster}". Without keys, clients' own keys are passed through.`, addKeys);
+      if (choice === addKeys) await vscode.commands.executeCommand(Commands.addTokens, { cluster, endpoint: name });
+    }
+    return { cluster, endpoint: name };
+  }
+
+  private async pickEndpoint(title: string, a: CommandArgs): Promise<{ cluster: string; endpoint: string }> {
+    if (a.cluster && a.endpoint) return { cluster: a.cluster, endpoint: a.endpoint };
+    const stats = this.d.service.view().stats;
+    const all = (stats?.clusters ?? []).filter((c) => !a.cluster || c.name === a.cluster).flatMap((c) => c.endpoints.map((e) => ({ c, e })));
+    if (all.length === 0) {
+      if (!stats || stats.clusters.length === 0) void this.offerFirstCluster();
+      else {
+        const add = 'Add Endpoint';
+        if ((await vscode.window.showInformationMessage('There is no endpoint yet.', add)) === add) await vscode.commands.executeCommand(Commands.addEndpoint, { cluster: a.cluster });
+      }
+      throw new Cancelled();
+    }
+    if (all.length === 1) return { cluster: all[0].c.name, endpoint: all[0].e.name };
+    const picked = must(await vscode.window.showQuickPick(
+      all.map(({ c, e }) => ({
+        label: `${c.name} / ${e.name}`,
+        description: e.baseUrl,
+        detail: e.tokens.length === 0 ? "no keys (client's own key passed through)" : `${e.tokens.length} keys: ${e.tokens.map((k) => k.suffix).join(', ')}`,
+        cluster: c.name,
+        endpoint: e.name,
+      })),
+      { title, placeHolder: 'Pick an endpoint', matchOnDescription: true },
+    ));
+    return { cluster: picked.cluster, endpoint: picked.endpoint };
+  }
+
+  private requireEndpoint(cluster: string, endpoint: string): void {
+    const config = this.d.service.currentConfig;
+    if (!config?.clusters.find((c) => c.name === cluster)?.endpoints.some((e) => e.name === endpoint)) {
+      throw new Error(`there is no endpoint "${endpoint}" in cluster "${cluster}"`);
+    }
+  }
+
+  private async setDisabled(a: CommandArgs = {}, disabled: boolean): Promise<void> {
+    const { cluster, endpoint } = await this.pickEndpoint(`Switchyard: ${disabled ? 'Disable' : 'Enable'} Endpoint`, a);
+    await writeSetting(Settings.clusters, withEndpointPatch(readSetting<unknown>(Settings.clusters, []), cluster, endpoint, { disabled: disabled ? true : undefined }));
+    await this.d.service.reload();
+    if (!disabled) this.d.service.resetEndpoint(cluster, endpoint);
+  }
+
+  private async removeEndpoint(a: CommandArgs = {}): Promise<boolean> {
+    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Remove Endpoint', a);
+    if (!a.skipConfirmation) {
+      const remove = 'Remove';
+      const keys = this.d.tokens.tokensFor(cluster, endpoint).length;
+      const answer = await vscode.window.showWarningMessage(
+        `Remove endpoint "${endpoint}" from cluster "${cluster}"${keys ? ` and forget its ${keys} keys` : ''}?`,
+        { modal: true },
+        remove,
+      );
+      if (answer !== remove) return false;
+    }
+    await writeSetting(Settings.clusters, withoutEndpoint(readSetting<unknown>(Settings.clusters, []), cluster, endpoint));
+    await this.d.tokens.clear(cluster, endpoint);
+    await this.d.service.reload();
+    return true;
+  }
+
+  private async probeEndpoint(a: CommandArgs = {}): Promise<Reachability> {
+    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Probe Endpoint', a);
+    const e = this.d.service.currentConfig?.clusters.find((c) => c.name === cluster)?.endpoints.find((x) => x.name === endpoint);
+    if (!e) throw new Error(`there is no endpoint "${endpoint}" in cluster "${cluster}"`);
+    const r = await vscode.window.withProgress({ location: { viewId: 'switchyard.endpoints' }, title: `Probing ${endpoint}` }, () => checkReachable(e.baseUrl));
+    if (r.reachable) {
+      const reset = this.d.service.resetEndpoint(cluster, endpoint);
+      void vscode.window.showInformationMessage(`${endpoint} answered HTTP ${r.status} in ${r.ms} ms${reset ? '; its failures were forgotten, so the next request may use it' : ''}.`);
+    } else {
+      void vscode.window.showWarningMessage(`${endpoint} (${e.baseUrl}) cannot be reached: ${r.error}`);
+    }
+    return r;
+  }
+
+  // ---- keys ----
+
+  private async addTokens(a: CommandArgs = {}): Promise<AddTokensResult | undefined> {
+    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Add Tokens — to which endpoint?', a);
+    this.requireEndpoint(cluster, endpoint);
+    const stored = new Set(this.d.tokens.tokensFor(cluster, endpoint));
+    const text = a.text ?? (await this.askForKeys(cluster, endpoint, stored));
+    if (text === undefined) return undefined;
+    const parsed = parseKeys(text);
+    if (parsed.keys.length === 0) throw new Error(parsed.rejected.length ? `no key added: ${parsed.rejected.map((r) => r.reason).join('; ')}` : 'no key given');
+    const { added, duplicates } = await this.d.tokens.add(cluster, endpoint, parsed.keys);
+    const rejected = parsed.rejected.map((r) => r.reason);
+    const parts = [`Added ${added} key${added === 1 ? '' : 's'} to ${cluster}/${endpoint}`];
+    if (duplicates) parts.push(`${duplicates} already there`);
+    if (rejected.length) parts.push(`${rejected.length} skipped (${rejected.join('; ')})`);
+    const message = `${parts.join('; ')}. Stored in VS Code's SecretStorage.`;
+    if (rejected.length) void vscode.window.showWarningMessage(message);
+    else void vscode.window.showInformationMessage(message);
+    return { cluster, endpoint, added, duplicates, rejected };
+  }
+
+  /** A masked input box; pasted lines arrive space-separated (the box is one line), which parseKeys splits. */
+  private askForKeys(cluster: string, endpoint: string, stored: Set<string>): Thenable<string | undefined> {
+    return vscode.window.showInputBox({
+      title: `Switchyard: Add Tokens to ${cluster}/${endpoint}`,
+      prompt: 'Paste one or more keys (separated by newlines, spaces or commas). They go to SecretStorage only.',
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        if (!v.trim()) return undefined;
+        const p = parseKeys(v);
+        if (p.rejected.length) return { message: p.rejected.map((r) => r.reason).join('; '), severity: vscode.InputBoxValidationSeverity.Warning };
+        const fresh = p.keys.filter((k) => !stored.has(k)).length;
+        return { message: `${p.keys.length} key${p.keys.length === 1 ? '' : 's'}${p.keys.length - fresh ? ` (${p.keys.length - fresh} already stored)` : ''}`, severity: vscode.InputBoxValidationSeverity.Info };
+      },
+    });
+  }
+
+  private async removeToken(a: CommandArgs = {}): Promise<number> {
+    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Remove Token — from which endpoint?', a);
+    let suffix = a.suffix;
+    if (!suffix) {
+      const suffixes = this.d.tokens.suffixes(cluster, endpoint);
+      if (suffixes.length === 0) {
+        void vscode.window.showInformationMessage(`${cluster}/${endpoint} has no keys.`);
+        return 0;
+      }
+      const states = this.d.service.view().stats?.clusters.find((c) => c.name === cluster)?.endpoints.find((e) => e.name === endpoint)?.tokens ?? [];
+      suffix = must(await vscode.window.showQuickPick(
+        suffixes.map((s) => ({ label: s, description: states.find((k) => k.suffix === s)?.state ?? '' })),
+        { title: `Switchyard: Remove Token from ${cluster}/${endpoint}`, placeHolder: 'Which key?' },
+      )).label;
+    }
+    const removed = await this.d.tokens.remove(cluster, endpoint, suffix);
+    if (removed === 0) throw new Error(`${cluster}/${endpoint} has no key ending in ${suffix.replace(/^…/, '')}`);
+    void vscode.window.showInformationMessage(`Removed ${removed === 1 ? 'key' : `${removed} keys`} ${suffix.startsWith('…') ? suffix : `…${suffix}`} from ${cluster}/${endpoint}.`);
+    return removed;
+  }
+
+  // ---- switching, stats, diagnostics ----
+
+  private async switchCluster(a: CommandArgs = {}): Promise<string> {
+    const current = this.d.service.currentConfig?.activeCluster;
+    const cluster = a.cluster ?? (await this.pickCluster('Switchyard: Switch Cluster', current));
+    if (!this.clusterNames().includes(cluster)) throw new Error(`there is no cluster named "${cluster}"`);
+    if (cluster !== current) {
+      await writeSetting(Settings.activeCluster, cluster);
+      await this.d.service.reload();
+      vscode.window.setStatusBarMessage(`Switchyard: cluster "${cluster}" is active`, 3000);
+    }
+    return cluster;
+  }
+
+  private async copyBaseUrl(): Promise<string | undefined> {
+    const v = this.d.service.view();
+    const config = this.d.service.currentConfig;
+    const url = v.url ?? (config ? `http://${config.host}:${v.port}` : undefined);
+    if (!url) {
+      void this.offerFirstCluster();
+      return undefined;
+    }
+    const copied = await withTimeout(Promise.resolve(vscode.env.clipboard.writeText(url)).then(() => true), CLIPBOARD_TIMEOUT_MS).catch(() => false);
+    if (copied) void vscode.window.showInformationMessage(`Copied ${url} — use it as ANTHROPIC_BASE_URL (or ${url}/v1 as OPENAI_BASE_URL).`);
+    else void vscode.window.showInformationMessage(`Switchyard base URL: ${url} (the clipboard is not available here; copy it from this message).`);
+    return url;
+  }
+
+  private async openStats(a: CommandArgs = {}): Promise<string> {
+    if (a.show !== false) await this.d.stats.open();
+    return this.d.stats.provideTextDocumentContent();
+  }
+
+  private async refresh(): Promise<void> {
+    await this.d.service.refresh();
+    this.d.tree.refresh();
+  }
+
+  private async runDiagnostics(a: CommandArgs = {}): Promise<string> {
+    const service = this.d.service;
+    const view = service.view();
+    const protocol = service.currentConfig?.clusters.find((c) => c.name === service.currentConfig?.activeCluster)?.protocol;
+    const terminalEnv = readSetting<boolean>(Settings.terminalEnv, true) ? terminalVariables(view.url ?? (service.currentConfig ? `http://${service.currentConfig.host}:${view.port}` : undefined), protocol) : {};
+    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Switchyard: running diagnostics…' }, () =>
+      diagnose({ view, config: service.currentConfig, tokens: this.d.tokens, instance: service.instance, terminalEnv }),
+    );
+    if (a.show !== false) {
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: report.markdown });
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }
+    return report.markdown;
+  }
+
+  private async quickActions(a: CommandArgs = {}): Promise<unknown> {
+    const mode = this.d.service.view().mode;
+    const items: { label: string; description?: string; command: string }[] = [];
+    if (mode === 'unconfigured') items.push({ label: '$(add) Add Cluster', command: Commands.addCluster });
+    else {
+      items.push({ label: '$(copy) Copy Base URL', command: Commands.copyBaseUrl });
+      items.push({ label: '$(layers) Switch Cluster', command: Commands.switchCluster });
+      items.push({ label: '$(key) Add Tokens', command: Commands.addTokens });
+      items.push({ label: '$(plug) Add Endpoint', command: Commands.addEndpoint });
+    }
+    items.push({ label: '$(output) Show Logs', command: Commands.showLogs });
+    items.push({ label: '$(list-flat) Tail Logs', command: Commands.tailLogs });
+    items.push({ label: '$(json) Open Stats', command: Commands.openStats });
+    items.push({ label: '$(pulse) Run Diagnostics', command: Commands.runDiagnostics });
+    if (mode === 'serving') {
+      items.push({ label: '$(debug-restart) Restart Proxy', command: Commands.restartProxy });
+      items.push({ label: '$(debug-stop) Stop Proxy', command: Commands.stopProxy });
+    } else if (mode !== 'remote' && mode !== 'unconfigured') items.push({ label: '$(play) Start Proxy', command: Commands.startProxy });
+    items.push({ label: '$(settings-gear) Open Settings', command: 'workbench.action.openSettings' });
+    const command = a.pick ?? must(await vscode.window.showQuickPick(items, { title: 'Switchyard', placeHolder: 'What do you want to do?' })).command;
+    if (command === 'workbench.action.openSettings') return vscode.commands.executeCommand(command, 'switchyard');
+    return vscode.commands.executeCommand(command);
+  }
+}

@@ -1,0 +1,61 @@
+// Every id the extension shares with package.json: commands, views, settings, secrets and context keys.
+
+export const EXTENSION_ID = 'switchyard.switchyard';
+
+/** Command ids, identical to `contributes.commands` in package.json. */
+export const Commands = {
+  startProxy: 'switchyard.startProxy',
+  stopProxy: 'switchyard.stopProxy',
+  restartProxy: 'switchyard.restartProxy',
+  addCluster: 'switchyard.addCluster',
+  addEndpoint: 'switchyard.addEndpoint',
+  addTokens: 'switchyard.addTokens',
+  removeToken: 'switchyard.removeToken',
+  switchCluster: 'switchyard.switchCluster',
+  showLogs: 'switchyard.showLogs',
+  tailLogs: 'switchyard.tailLogs',
+  runDiagnostics: 'switchyard.runDiagnostics',
+  copyBaseUrl: 'switchyard.copyBaseUrl',
+  openStats: 'switchyard.openStats',
+  refresh: 'switchyard.refresh',
+  quickActions: 'switchyard.quickActions',
+  // Tree-only (hidden from the palette):
+  disableEndpoint: 'switchyard.disableEndpoint',
+  enableEndpoint: 'switchyard.enableEndpoint',
+  probeEndpoint: 'switchyard.probeEndpoint',
+  removeEndpoint: 'switchyard.removeEndpoint',
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+export const VIEW_CONTAINER_ID = 'switchyard';
+export const TREE_VIEW_ID = 'switchyard.endpoints';
+
+/** The settings section; every setting is `switchyard.<name>`. */
+export const CONFIG_SECTION = 'switchyard';
+
+export const Settings = {
+  port: 'port',
+  host: 'host',
+  autoStart: 'autoStart',
+  activeCluster: 'activeCluster',
+  clusters: 'clusters',
+  timeouts: 'timeouts',
+  retry: 'retry',
+  health: 'health',
+  logLevel: 'logLevel',
+  terminalEnv: 'terminalEnv',
+} as const;
+
+/** Keys live in SecretStorage, one secret per endpoint holding a JSON list: `switchyard.tokens/<cluster>/<endpoint>`. */
+export const SECRET_PREFIX = 'switchyard.tokens/';
+
+/** Context keys used in `when` clauses of package.json. */
+export const ContextKeys = {
+  mode: 'switchyard.mode',
+  hasClusters: 'switchyard.hasClusters',
+} as const;
+
+export const OUTPUT_CHANNEL_NAME = 'Switchyard';
+export const STATS_URI = 'switchyard:/stats.json';
+export const STATS_SCHEME = 'switchyard';

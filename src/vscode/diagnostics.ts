@@ -1,0 +1,141 @@
+// Run Diagnostics: the core's full diagnostics when a config exists; otherwise a short report from this window's view.
+
+import type { SwitchyardConfig } from '../core/config';
+import { formatReportMarkdown, runDiagnostics } from '../core/diagnostics';
+import type { DiagnosticReport } from '../core/diagnostics';
+import { describeHolder, whoHoldsPort } from '../core/portOwner';
+import type { TokenSource } from '../core/runtime';
+import type { Switchyard } from '../core/switchyard';
+import type { EndpointStats } from '../core/stats';
+import { describeLastError, endpointDescription, keyDescription, STATE_LABELS } from './format';
+import type { ProxyView } from './proxyService';
+import { checkReachable, Reachability } from './remote';
+
+export interface SimpleReport {
+  status: 'ok' | 'warn' | 'fail';
+  findings: string[];
+  markdown: string;
+}
+
+
+const HINTS: Record<string, string> = {
+  UPSTREAM_CONNECT: 'nothing accepts connections at the base URL: is the relay running, is the port right?',
+  UPSTREAM_DNS: 'the host name does not resolve: check the base URL and your DNS/VPN.',
+  UPSTREAM_TLS: 'TLS failed: a wrong scheme (https on a plain HTTP port) or an untrusted certificate.',
+  UPSTREAM_TIMEOUT: 'no response before the first-byte deadline: the upstream is overloaded or hanging.',
+  UPSTREAM_5XX: 'the upstream answers with server errors.',
+  OVERLOADED: 'the upstream reports overload (529); traffic goes elsewhere while it recovers.',
+  UPSTREAM_RESET: 'the connection was reset before a response.',
+  KEY_INVALID: 'the key was rejected (401/403): replace it with "Switchyard: Add Tokens" and remove the old one.',
+  RATE_LIMITED: 'the key is rate limited; it is used again when its cooldown ends.',
+};
+
+function endpointFindings(e: EndpointStats, now: number): string[] {
+  const out: string[] = [];
+  if (e.disabled) return out;
+  if (e.state !== 'healthy') {
+    const why = e.lastError ? `: ${describeLastError(e.lastError, now)}${HINTS[e.lastError.cause] ? ` — ${HINTS[e.lastError.cause]}` : ''}` : '';
+    out.push(`endpoint **${e.name}** is ${STATE_LABELS[e.state]}${why}`);
+  }
+  const invalid = e.tokens.filter((k) => k.state === 'invalid');
+  if (invalid.length > 0) out.push(`endpoint **${e.name}**: ${invalid.length} of ${e.tokens.length} keys rejected (${invalid.map((k) => k.suffix).join(', ')}) — ${HINTS.KEY_INVALID}`);
+  return out;
+}
+
+export interface DiagnosticsContext {
+  view: ProxyView;
+  config: SwitchyardConfig | undefined;
+  tokens: TokenSource;
+  /** The Switchyard serving in this window, if it does. */
+  instance: Switchyard | undefined;
+  /** What new integrated terminals get from `switchyard.terminalEnv`. */
+  terminalEnv: Record<string, string>;
+}
+
+export interface DiagnosticsResult {
+  status: 'ok' | 'warn' | 'fail';
+  markdown: string;
+  /** The core's report when it ran. */
+  report?: DiagnosticReport;
+}
+
+/** Runs every check the core knows (about ten seconds at most); a short report when there is no valid config yet. */
+export async function diagnose(ctx: DiagnosticsContext): Promise<DiagnosticsResult> {
+  if (!ctx.config) return simpleDiagnostics(ctx.view);
+  let report: DiagnosticReport;
+  try {
+    report = await runDiagnostics({
+      config: ctx.config,
+      tokens: ctx.tokens,
+      env: process.env,
+      clientEnv: { ...process.env, ...ctx.terminalEnv },
+      switchyard: ctx.instance,
+      proxy: { host: ctx.view.host, port: ctx.view.port },
+    });
+  } catch (err) {
+    const simple = await simpleDiagnostics(ctx.view);
+    return { ...simple, markdown: `${simple.markdown}\n\n_The full diagnostics failed (${(err as Error).message}); this is the short report._\n` };
+  }
+  const notes: string[] = [];
+  if (ctx.view.mode === 'remote') notes.push(`This window does not serve: the proxy on ${ctx.view.url} runs in another VS Code window${ctx.view.owner ? ` (pid ${ctx.view.owner.pid})` : ''}.`);
+  if (ctx.view.problem) notes.push(`Settings: ${ctx.view.problem}`);
+  const markdown = formatReportMarkdown(report) + (notes.length ? `\n## This window\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : '');
+  return { status: report.status, markdown, report };
+}
+
+/** A short report from this window's view (no config yet): the port's holder and reachability of active endpoints. */
+export async function simpleDiagnostics(v: ProxyView): Promise<SimpleReport> {
+  const now = Date.now();
+  const findings: string[] = [];
+  let status: SimpleReport['status'] = 'ok';
+  const bump = (s: SimpleReport['status']) => {
+    if (s === 'fail' || (s === 'warn' && status === 'ok')) status = s;
+  };
+  const md: string[] = [`# Switchyard diagnostics`, '', `${new Date(now).toISOString()}`, '', '## Proxy', ''];
+  md.push(`- mode: **${v.mode}**${v.url ? ` at ${v.url}` : ''}${v.owner ? ` (served by another window, pid ${v.owner.pid})` : ''}`);
+  if (v.problem) {
+    md.push(`- problem: ${v.problem}`);
+    findings.push(v.problem);
+    bump('fail');
+  }
+  if (v.mode !== 'serving' && v.mode !== 'unconfigured' && v.mode !== 'invalid') {
+    const holder = await whoHoldsPort(v.host, v.port);
+    md.push(`- port: ${describeHolder(holder, v.port)}`);
+    if (holder.kind === 'foreign') {
+      findings.push(`${describeHolder(holder, v.port)} — stop it or set switchyard.port to another port`);
+      bump('fail');
+    }
+    if (v.mode === 'stopped') bump('warn');
+  }
+  if (v.mode === 'unconfigured') {
+    findings.push('no cluster is configured: run "Switchyard: Add Cluster"');
+    bump('warn');
+  }
+  const active = v.stats?.clusters.find((c) => c.active);
+  if (active) {
+    md.push('', `## Active cluster "${active.name}" (${active.protocol}, ${active.strategy})`, '');
+    if (active.endpoints.length === 0) {
+      findings.push(`cluster "${active.name}" has no endpoints: run "Switchyard: Add Endpoint"`);
+      bump('fail');
+    }
+    md.push('| endpoint | state | stats | keys | reachable |', '| --- | --- | --- | --- | --- |');
+    const reach = await Promise.all(active.endpoints.map((e) => (e.disabled ? Promise.resolve<Reachability | undefined>(undefined) : checkReachable(e.baseUrl, 4000))));
+    active.endpoints.forEach((e, i) => {
+      const r = reach[i];
+      const keys = e.tokens.length === 0 ? "client's own" : e.tokens.map((k) => `${k.suffix} ${keyDescription(k, now)}`).join(', ');
+      const reachable = r === undefined ? '—' : r.reachable ? `yes (HTTP ${r.status}, ${r.ms} ms)` : `**no**: ${r.error}`;
+      md.push(`| ${e.name} | ${e.disabled ? 'disabled' : v.live ? STATE_LABELS[e.state] : '—'} | ${endpointDescription(e, v.live, now)} | ${keys} | ${reachable} |`);
+      if (v.live) for (const f of endpointFindings(e, now)) findings.push(f);
+      if (r && !r.reachable) findings.push(`endpoint **${e.name}** (${e.baseUrl}) cannot be reached: ${r.error}`);
+    });
+    const enabled = active.endpoints.filter((e) => !e.disabled);
+    if (v.live && enabled.length > 0 && enabled.every((e) => e.state !== 'healthy')) bump('fail');
+    else if (findings.length > 0) bump('warn');
+    if (reach.some((r) => r && !r.reachable)) bump(enabled.length > 0 && reach.every((r) => !r || !r.reachable) ? 'fail' : 'warn');
+  }
+  md.push('', '## Findings', '');
+  if (findings.length === 0) md.push('Nothing wrong found.');
+  else for (const f of findings) md.push(`- ${f}`);
+  md.push('', '_Keys are shown only as suffixes. Add a cluster for the full checks (DNS, TLS, keys, environment, history)._');
+  return { status, findings, markdown: md.join('\n') };
+}

@@ -1,0 +1,107 @@
+// Plain-text wording shared by the tree, the status bar, pickers and diagnostics (no `vscode` import, so it is unit-testable).
+
+import type { ClusterStats, EndpointStats, KeyStats } from '../core/stats';
+import type { EndpointState } from '../core/health';
+import { CAUSES } from '../core/causes';
+
+/** `420 ms`, `4.2 s`, `3 min`, `2 h`. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}
+
+/** Whole seconds left until `until`, never negative: `42 s`, `3 min`. */
+export function formatCountdown(until: number, now = Date.now()): string {
+  const s = Math.max(0, Math.ceil((until - now) / 1000));
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
+}
+
+/** `12 s ago`, `3 min ago`. */
+export function formatAgo(at: number, now = Date.now()): string {
+  return `${formatMs(Math.max(0, now - at))} ago`;
+}
+
+export function formatPercent(rate: number): string {
+  const p = rate * 100;
+  return `${p >= 99.5 || p < 1 ? Math.round(p) : Math.floor(p)}%`;
+}
+
+/** The endpoint's one-line tree description: `99% · 420 ms · 2 in flight`. */
+export function endpointDescription(e: EndpointStats, live: boolean, now = Date.now()): string {
+  if (e.disabled) return 'disabled';
+  if (!live) return 'proxy not running';
+  const parts: string[] = [];
+  if (e.requests > 0) parts.push(formatPercent(e.successRate));
+  if (e.latencyMs !== null) parts.push(formatMs(e.latencyMs));
+  if (e.inFlight > 0) parts.push(`${e.inFlight} in flight`);
+  if (e.state === 'open' && e.nextProbeAt !== null) parts.push(`probe in ${formatCountdown(e.nextProbeAt, now)}`);
+  if (parts.length === 0) parts.push(e.state === 'healthy' ? 'no requests yet' : e.state);
+  return parts.join(' · ');
+}
+
+export const STATE_LABELS: Record<EndpointState, string> = {
+  healthy: 'healthy',
+  degraded: 'degraded',
+  unhealthy: 'unhealthy',
+  open: 'open (ejected)',
+};
+
+/** `ok`, `cooling 42 s`, `invalid`. */
+export function keyDescription(k: KeyStats, now = Date.now()): string {
+  if (k.state === 'cooling') return k.cooldownUntil !== null ? `cooling ${formatCountdown(k.cooldownUntil, now)}` : 'cooling';
+  return k.state;
+}
+
+/** A last error as `UPSTREAM_CONNECT (could not connect): message, 12 s ago`. */
+export function describeLastError(err: { cause: string; message: string; at: number }, now = Date.now()): string {
+  const label = (CAUSES as Record<string, { label: string }>)[err.cause]?.label;
+  return `${err.cause}${label ? ` (${label})` : ''}: ${err.message}, ${formatAgo(err.at, now)}`;
+}
+
+export type HealthLevel = 'ok' | 'warning' | 'error';
+
+/** How many endpoints of a cluster are healthy and what colour that deserves. */
+export function clusterHealth(c: Pick<ClusterStats, 'endpoints'>): { healthy: number; usable: number; total: number; level: HealthLevel } {
+  const enabled = c.endpoints.filter((e) => !e.disabled);
+  const healthy = enabled.filter((e) => e.state === 'healthy').length;
+  const usable = enabled.filter((e) => e.state === 'healthy' || e.state === 'degraded').length;
+  const total = enabled.length;
+  const level: HealthLevel = total === 0 || healthy === 0 ? 'error' : healthy < total ? 'warning' : 'ok';
+  return { healthy, usable, total, level };
+}
+
+export interface ParsedKeys {
+  keys: string[];
+  /** Entries that are not keys, with why (they never contain the entry itself). */
+  rejected: { index: number; reason: string }[];
+}
+
+const KEY_MIN = 8;
+const KEY_MAX = 512;
+
+/**
+ * Splits pasted text into keys: one per line (spaces, commas and semicolons also separate, since a
+ * one-line input box joins pasted lines). Surrounding quotes are dropped; duplicates are kept once.
+ */
+export function parseKeys(text: string): ParsedKeys {
+  const entries = text
+    .split(/[\s,;]+/)
+    .map((t) => t.trim().replace(/^["'`]+|["'`]+$/g, ''))
+    .filter((t) => t.length > 0);
+  const keys: string[] = [];
+  const rejected: ParsedKeys['rejected'] = [];
+  entries.forEach((t, index) => {
+    if (t.length < KEY_MIN) rejected.push({ index, reason: `entry ${index + 1} is too short to be a key (${t.length} characters)` });
+    else if (t.length > KEY_MAX) rejected.push({ index, reason: `entry ${index + 1} is too long to be a key (${t.length} characters)` });
+    else if (!/^[\x21-\x7e]+$/.test(t)) rejected.push({ index, reason: `entry ${index + 1} holds characters a key cannot contain` });
+    else if (!keys.includes(t)) keys.push(t);
+  });
+  return { keys, rejected };
+}
+
+/** `…a1b2`, the only form in which a key is ever shown. */
+export function suffixOf(key: string): string {
+  return `…${key.slice(-4)}`;
+}

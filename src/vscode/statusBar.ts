@@ -1,0 +1,69 @@
+// The status-bar item: `$(radio-tower) Switchyard 3/4 · :7860`, coloured by health; a click opens the quick actions.
+
+import * as vscode from 'vscode';
+import { Commands } from './constants';
+import { Disposable } from './dispose';
+import { clusterHealth, describeLastError, endpointDescription, STATE_LABELS } from './format';
+import type { ProxyService, ProxyView } from './proxyService';
+
+export interface StatusBarContent {
+  text: string;
+  tooltip: string;
+  /** `warning`, `error` or none. */
+  level: 'ok' | 'warning' | 'error';
+}
+
+/** The status bar's text, tooltip and colour for a view of the proxy. */
+export function statusBarContent(v: ProxyView): StatusBarContent {
+  const port = `:${v.port}`;
+  if (v.mode === 'unconfigured') return { text: '$(radio-tower) Switchyard: add a cluster', tooltip: 'Switchyard has no cluster yet. Click to set one up.', level: 'ok' };
+  if (v.mode === 'invalid') return { text: '$(radio-tower) Switchyard: settings invalid', tooltip: v.problem ?? 'The switchyard.* settings are invalid.', level: 'error' };
+  if (v.mode === 'foreign') {
+    const who = v.holder?.kind === 'foreign' && v.holder.program ? ` by ${v.holder.program}` : '';
+    return { text: `$(warning) Switchyard ${port} taken`, tooltip: `Port ${v.port} is held${who}. Click for actions (use another port).`, level: 'error' };
+  }
+  if (v.mode === 'failed') return { text: `$(error) Switchyard ${port}`, tooltip: v.problem ?? 'The proxy could not start.', level: 'error' };
+  if (v.mode === 'stopped' || v.mode === 'starting') {
+    const text = v.mode === 'starting' ? `$(loading~spin) Switchyard · ${port}` : `$(radio-tower) Switchyard stopped · ${port}`;
+    return { text, tooltip: v.stoppedElsewhere ? 'The proxy was stopped in another window. Click to start it.' : 'The proxy is not running. Click for actions.', level: v.mode === 'stopped' ? 'error' : 'ok' };
+  }
+  const active = v.stats?.clusters.find((c) => c.active);
+  if (!active) return { text: `$(radio-tower) Switchyard · ${port}`, tooltip: '', level: 'ok' };
+  const h = clusterHealth(active);
+  const lines = [
+    `Switchyard ${v.url ?? ''}${v.mode === 'remote' ? ` — served by another window${v.owner ? ` (pid ${v.owner.pid})` : ''}` : ''}`,
+    `cluster "${active.name}" (${active.protocol}): ${h.healthy}/${h.total} healthy`,
+    ...active.endpoints.map((e) => `  ${e.name}: ${e.disabled ? 'disabled' : STATE_LABELS[e.state]} — ${endpointDescription(e, v.live)}${e.lastError && e.state !== 'healthy' ? `; ${describeLastError(e.lastError)}` : ''}`),
+  ];
+  if (v.stats) lines.push(`requests: ${v.stats.requests.total} (${v.stats.requests.failed} failed, ${v.stats.requests.inFlight} in flight)`);
+  if (v.problem) lines.push(`note: ${v.problem}`);
+  lines.push('', 'Click for actions.');
+  return { text: `$(radio-tower) Switchyard ${h.healthy}/${h.total} · ${port}`, tooltip: lines.join('\n'), level: h.level };
+}
+
+export class StatusBar extends Disposable {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor(private readonly service: ProxyService) {
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem('switchyard.status', vscode.StatusBarAlignment.Left, 50));
+    this.item.name = 'Switchyard';
+    this.item.command = Commands.quickActions;
+    this._register(service.onDidChange(() => this.update()));
+    this.update();
+    this.item.show();
+  }
+
+  /** What the item shows right now (tests read it). */
+  get text(): string {
+    return this.item.text;
+  }
+
+  update(): void {
+    const c = statusBarContent(this.service.view());
+    this.item.text = c.text;
+    this.item.tooltip = c.tooltip;
+    this.item.backgroundColor = c.level === 'ok' ? undefined : new vscode.ThemeColor(c.level === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+    this.item.color = c.level === 'ok' ? undefined : new vscode.ThemeColor(c.level === 'error' ? 'statusBarItem.errorForeground' : 'statusBarItem.warningForeground');
+  }
+}

@@ -1,0 +1,78 @@
+// The extension's plain logic: key parsing, settings → config with setting names in errors, cluster edits, wording.
+import * as assert from 'assert';
+import { suite, test } from 'mocha';
+import { clusterHealth, endpointDescription, keyDescription, parseKeys } from '../../../src/vscode/format';
+import { configFromSettings, withCluster, withEndpoint, withEndpointPatch, withoutEndpoint, withoutSettingsKeys } from '../../../src/vscode/settingsModel';
+import { endpointNameFor } from '../../../src/vscode/commands';
+import type { EndpointStats } from '../../../src/core/stats';
+
+function endpoint(over: Partial<EndpointStats> = {}): EndpointStats {
+  return {
+    cluster: 'main', name: 'e', baseUrl: 'https://x', disabled: false, state: 'healthy', requests: 100, failures: 1, inFlight: 2,
+    successRate: 0.99, latencyMs: 420, consecutiveFailures: 0, nextProbeAt: null, lastError: null, tokens: [], ...over,
+  };
+}
+
+suite('model', () => {
+  test('parseKeys splits lines, spaces and commas, drops quotes, dedupes and rejects non-keys without echoing them', () => {
+    const r = parseKeys('"sk-aaaaaaaa1"\nsk-bbbbbbbb2, sk-aaaaaaaa1\r\n\n  abc12  \tsk-cccccccc3;sk-dddddddd4');
+    assert.deepStrictEqual(r.keys, ['sk-aaaaaaaa1', 'sk-bbbbbbbb2', 'sk-cccccccc3', 'sk-dddddddd4']);
+    assert.strictEqual(r.rejected.length, 1);
+    assert.ok(!r.rejected[0].reason.includes('abc12'));
+  });
+
+  test('the endpoint description reads like "99% · 420 ms · 2 in flight"', () => {
+    assert.strictEqual(endpointDescription(endpoint(), true), '99% · 420 ms · 2 in flight');
+    assert.strictEqual(endpointDescription(endpoint({ disabled: true }), true), 'disabled');
+    assert.strictEqual(endpointDescription(endpoint({ state: 'open', nextProbeAt: 1_000_000 + 42_000, inFlight: 0 }), true, 1_000_000), '99% · 420 ms · probe in 42 s');
+    assert.strictEqual(keyDescription({ suffix: '…a1b2', state: 'cooling', cooldownUntil: 1_042_000, lastError: null }, 1_000_000), 'cooling 42 s');
+  });
+
+  test('cluster health counts healthy endpoints of the enabled ones', () => {
+    const h = clusterHealth({ endpoints: [endpoint(), endpoint({ state: 'degraded' }), endpoint({ state: 'open' }), endpoint({ disabled: true })] });
+    assert.deepStrictEqual(h, { healthy: 1, usable: 2, total: 3, level: 'warning' });
+    assert.strictEqual(clusterHealth({ endpoints: [endpoint({ state: 'degraded' })] }).level, 'error');
+  });
+
+  test('settings become a config; no clusters means unconfigured; errors name the switchyard.* setting', () => {
+    assert.deepStrictEqual(configFromSettings({ clusters: [] }), { kind: 'unconfigured' });
+    const ok = configFromSettings({ port: 7999, host: '127.0.0.1', activeCluster: '', clusters: [{ name: 'main', endpoints: [{ name: 'a', baseUrl: 'https://a.example/' }] }], timeouts: {}, retry: { maxAttempts: 2 } });
+    assert.strictEqual(ok.kind, 'valid');
+    if (ok.kind === 'valid') {
+      assert.strictEqual(ok.config.activeCluster, 'main');
+      assert.strictEqual(ok.config.port, 7999);
+      assert.strictEqual(ok.config.retry.maxAttempts, 2);
+      assert.strictEqual(ok.config.clusters[0].endpoints[0].baseUrl, 'https://a.example');
+    }
+    const bad = configFromSettings({ clusters: [{ name: 'main', endpoints: [{ name: 'a', baseUrl: 'https://a' }] }], timeouts: { connectMs: 'soon' } });
+    assert.deepStrictEqual(bad.kind === 'invalid' && bad.setting, 'switchyard.timeouts.connectMs');
+    const wrongActive = configFromSettings({ activeCluster: 'nope', clusters: [{ name: 'main', endpoints: [] }] });
+    assert.match(wrongActive.kind === 'invalid' ? wrongActive.message : '', /^switchyard\.activeCluster names no configured cluster/);
+  });
+
+  test('keys written into settings are ignored there and reported for moving to SecretStorage', () => {
+    const r = configFromSettings({ clusters: [{ name: 'main', endpoints: [{ name: 'a', baseUrl: 'https://a', tokens: ['sk-in-settings-1'] }] }] });
+    assert.strictEqual(r.kind, 'valid');
+    if (r.kind === 'valid') {
+      assert.deepStrictEqual(r.keysInSettings, [{ cluster: 'main', endpoint: 'a', keys: ['sk-in-settings-1'] }]);
+      assert.strictEqual(r.config.clusters[0].endpoints[0].tokens, undefined);
+    }
+    assert.ok(!JSON.stringify(withoutSettingsKeys([{ name: 'main', endpoints: [{ name: 'a', baseUrl: 'https://a', tokens: ['sk-in-settings-1'] }] }])).includes('sk-'));
+  });
+
+  test('cluster edits keep what the user wrote and refuse duplicates', () => {
+    let list: unknown = [{ name: 'main', protocol: 'anthropic', endpoints: [{ name: 'a', baseUrl: 'https://a', priority: 3 }], note: 'mine' }];
+    list = withEndpoint(list, 'main', { name: 'b', baseUrl: 'https://b' });
+    list = withEndpointPatch(list, 'main', 'a', { disabled: true });
+    assert.deepStrictEqual(list, [{ name: 'main', protocol: 'anthropic', note: 'mine', endpoints: [{ name: 'a', baseUrl: 'https://a', priority: 3, disabled: true }, { name: 'b', baseUrl: 'https://b' }] }]);
+    assert.throws(() => withEndpoint(list, 'main', { name: 'b', baseUrl: 'https://c' }), /already has an endpoint named "b"/);
+    assert.throws(() => withCluster(list, { name: 'main', protocol: 'openai' }), /already exists/);
+    assert.deepStrictEqual((withoutEndpoint(list, 'main', 'a') as { endpoints: unknown[] }[])[0].endpoints.length, 1);
+  });
+
+  test('endpoint names are suggested from the base URL', () => {
+    assert.strictEqual(endpointNameFor('https://api.anthropic.com'), 'anthropic');
+    assert.strictEqual(endpointNameFor('https://relay.example.com/v1'), 'relay');
+    assert.strictEqual(endpointNameFor('http://127.0.0.1:8080'), 'local');
+  });
+});

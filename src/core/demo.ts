@@ -3,6 +3,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { SwitchyardConfig, validateConfig } from './config';
+import { freePort } from './ports';
 
 export interface SimulatedUpstream {
   url: string;
@@ -69,15 +70,6 @@ export async function startSimulatedUpstream(name: string, failureRate: number, 
   };
 }
 
-/** A loopback port with nothing listening on it (connections are refused). */
-export async function refusedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
 export interface Demo {
   config: SwitchyardConfig;
   close(): Promise<void>;
@@ -87,7 +79,7 @@ export interface Demo {
 export async function startDemo(port: number): Promise<Demo> {
   const healthy = await startSimulatedUpstream('healthy', 0);
   const flaky = await startSimulatedUpstream('flaky', 0.4);
-  const down = await refusedPort();
+  const down = await freePort();
   const config = validateConfig({
     port,
     activeCluster: 'demo',

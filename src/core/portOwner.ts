@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
+import { portAcceptsConnections } from './ports';
 
 export interface SwitchyardHealth {
   status: string;
@@ -106,18 +106,7 @@ export async function whoHoldsPort(host: string, port: number): Promise<PortHold
   if (health) return { kind: 'switchyard', health };
   const owner = await findPortOwner(port);
   if (owner === undefined) {
-    const open = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host, port });
-      s.setTimeout(500, () => {
-        s.destroy();
-        resolve(false);
-      });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
+    const open = await portAcceptsConnections(host, port);
     if (!open) return { kind: 'free' };
   }
   return { kind: 'foreign', ...(owner ?? {}) };

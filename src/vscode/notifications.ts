@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { describeHolder, PortHolder } from '../core/portOwner';
 import { Commands, Settings } from './constants';
 import type { ProxyNotifier } from './proxyService';
-import { freePort } from './remote';
+import { freePort } from '../core/ports';
 import type { SecretTokenStore } from './secretTokens';
 import { readSetting, writeSetting } from './settings';
 import { KeysInSettings, withoutSettingsKeys } from './settingsModel';

@@ -1,8 +1,7 @@
-// Reads another window's Switchyard over its admin routes, and checks whether a port is free (no `vscode` import).
+// Reads another window's Switchyard over its admin routes, and checks whether a base URL answers (no `vscode` import).
 
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as net from 'node:net';
 import type { ProxyStats } from '../core/stats';
 
 /** GETs /_switchyard/stats; rejects unless a Switchyard answers in time. */
@@ -30,33 +29,6 @@ export function fetchStats(host: string, port: number, timeoutMs = 1500): Promis
   });
 }
 
-/** Whether something accepts TCP connections on host:port. */
-export function portAcceptsConnections(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    s.setTimeout(timeoutMs, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** A free port on host (for "Use another port"). */
-export function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Reachability {
   reachable: boolean;

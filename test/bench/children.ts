@@ -148,14 +148,7 @@ function stopChild(proc: ChildProcess): Promise<void> {
   });
 }
 
-/** A loopback port that was free a moment ago (for programs that cannot take port 0). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
+export { freePort } from '../../src/core/ports';
 
 /** Resolves once something accepts TCP connections on the port. */
 export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {

@@ -1,9 +1,9 @@
 // The extension as a user sees it in a real workbench: activity-bar tree with endpoint states, status bar, palette commands, a second window.
 import * as assert from 'assert';
 import * as http from 'http';
-import * as net from 'net';
 import { after, before, test } from 'node:test';
-import { refusedPort, SimulatedUpstream, startSimulatedUpstream } from '../../src/core/demo';
+import { SimulatedUpstream, startSimulatedUpstream } from '../../src/core/demo';
+import { freePort } from '../../src/core/ports';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../vscode/host/browser';
 import { Workbench } from './workbench';
@@ -23,16 +23,6 @@ let port = 0;
 let settings: Record<string, unknown> = {};
 const upstreams: SimulatedUpstream[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
 
 function post(p: number): Promise<{ status: number; endpoint: string }> {
   return new Promise((resolve, reject) => {
@@ -82,7 +72,7 @@ before(async () => {
         endpoints: [
           { name: 'fast', baseUrl: fast.url },
           { name: 'slow', baseUrl: slow.url },
-          { name: 'down', baseUrl: `http://127.0.0.1:${await refusedPort()}` },
+          { name: 'down', baseUrl: `http://127.0.0.1:${await freePort()}` },
         ],
       },
       { name: 'backup', protocol: 'anthropic', endpoints: [{ name: 'reserve', baseUrl: reserve.url }] },

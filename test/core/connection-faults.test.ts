@@ -6,7 +6,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import { closeAllUpstreams, okJson, refusedPort, startUpstream, stall } from './support/upstream';
 import { delay, send, startProxy, stopAllProxies } from './support/proxy';
-import { selfSignedCert } from './support/tls';
+import { selfSignedLoopbackCert } from './support/diagCerts';
 
 after(async () => {
   await stopAllProxies();
@@ -118,7 +118,7 @@ test('a TLS server that never finishes the handshake hits the connect deadline a
 });
 
 test('a self-signed certificate is a TLS configuration fault: ejected at once, request saved elsewhere', async () => {
-  const { key, cert } = selfSignedCert();
+  const { key, cert } = selfSignedLoopbackCert('localhost');
   const tlsServer = https.createServer({ key, cert }, (_req, res) => res.end('{}'));
   await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
   const port = (tlsServer.address() as net.AddressInfo).port;

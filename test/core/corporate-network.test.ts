@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeAllUpstreams, okJson, startUpstream } from './support/upstream';
 import { send, startProxy, stopAllProxies } from './support/proxy';
-import { selfSignedCert } from './support/tls';
+import { selfSignedLoopbackCert } from './support/diagCerts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-corp-'));
 const closers: (() => void)[] = [];
@@ -68,7 +68,7 @@ test('with upstreamProxy set, remote upstreams are reached through the proxy and
 });
 
 test('a private CA in caFile makes a relay with that certificate trusted', async () => {
-  const { key, cert } = selfSignedCert();
+  const { key, cert } = selfSignedLoopbackCert('localhost');
   const server = https.createServer({ key, cert }, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ served_by: 'private-tls' }));

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { SwitchyardConfig, validateConfig } from '../../src/core/config';
-import { refusedPort, startSimulatedUpstream } from '../../src/core/demo';
+import { startSimulatedUpstream } from '../../src/core/demo';
+import { freePort as refusedPort } from '../../src/core/ports';
 import { RequestRecord } from '../../src/core/log';
 import { Switchyard } from '../../src/core/switchyard';
 import { checkEnvironment } from '../../src/core/diagnostics/envCheck';
@@ -421,6 +422,21 @@ describe('formats and the command', () => {
     assert.match(text, /faults\/self-signed .*→ FAIL/);
     assert.match(md, /### ❌ faults\/tls-hang/);
     assert.match(md, /- Fix: /);
+  });
+
+  test('failures come first, then warnings, then what passed: sections, endpoints and checks alike', () => {
+    const rank: Record<string, number> = { '❌': 2, '⚠️': 1, '✅': 0 };
+    const marks = (text: string) => [...text.matchAll(/^(?:- |### )(❌|⚠️|✅)/gmu)].map((m) => rank[m[1]]);
+    const nonIncreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x <= xs[i - 1]);
+    const sectionsMd = formatReportMarkdown(report).split(/^## /m).slice(1);
+    assert.ok(sectionsMd.length > 2);
+    assert.ok(nonIncreasing(sectionsMd.map((s) => Math.max(...marks(s)))), 'sections are worst first');
+    for (const s of sectionsMd) {
+      const groups = s.split(/^### /m);
+      assert.ok(nonIncreasing(groups.slice(1).map((g) => marks(`### ${g}`)[0])), 'endpoints are worst first');
+      for (const g of groups) assert.ok(nonIncreasing(marks(g.replace(/^.*\n/, ''))), 'checks are worst first');
+    }
+    assert.match(formatReportMarkdown(report), /❌ [^\n]*\n(?: {2}- Evidence: [^\n]*\n)? {2}- Fix: /, 'a failure carries its fix right under it');
   });
 
   test('runDiagnoseCommand prints JSON and returns 1 when something failed', async () => {

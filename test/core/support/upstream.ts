@@ -84,13 +84,7 @@ export async function closeAllUpstreams(): Promise<void> {
 }
 
 /** A loopback port on which connections are refused. */
-export async function refusedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
+export { freePort as refusedPort } from '../../../src/core/ports';
 
 // ---- Handlers: each one fault or one healthy behaviour ----
 

@@ -32,16 +32,7 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../../src/core/ports';
 
 /** Writes user settings (undefined removes one) and waits until the extension applied them. */
 export async function configure(values: Record<string, unknown>): Promise<void> {
@@ -128,10 +119,10 @@ export interface ProxyResponse {
   body: string;
 }
 
-/** POSTs an Anthropic message through the proxy; `stream` asks for SSE. */
-export function send(port: number, opts: { stream?: boolean; apiKey?: string; path?: string } = {}): Promise<ProxyResponse> {
+/** POSTs an Anthropic message through the proxy; `stream` asks for SSE, `prompt` replaces the user's "hi". */
+export function send(port: number, opts: { stream?: boolean; apiKey?: string; path?: string; prompt?: string } = {}): Promise<ProxyResponse> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ model: 'test', max_tokens: 8, stream: opts.stream === true, messages: [{ role: 'user', content: 'hi' }] });
+    const body = JSON.stringify({ model: 'test', max_tokens: 8, stream: opts.stream === true, messages: [{ role: 'user', content: opts.prompt ?? 'hi' }] });
     const req = http.request(
       {
         host: '127.0.0.1',

@@ -35,6 +35,11 @@ export interface KeyHealthView {
   lastError?: LastError;
 }
 
+/** A change of state worth telling a person about (logs, notifications). */
+export type HealthTransition =
+  | { kind: 'endpoint'; endpointId: string; from: EndpointState; to: EndpointState; lastError?: LastError; ejectedUntil?: number }
+  | { kind: 'key'; keyId: string; to: KeyState; until?: number; lastError?: LastError };
+
 /** Health and cooldown state; the in-memory store implements it, a shared store could later. */
 export interface HealthStore {
   endpoint(endpointId: string): EndpointHealthView;
@@ -48,6 +53,8 @@ export interface HealthStore {
   /** Forgets failures, ejection and key cooldowns of an endpoint (probe now / re-enable). */
   reset(endpointId: string): void;
   onChange(listener: () => void): () => void;
+  /** Called when an endpoint changes state, or a key starts cooling or is marked invalid. */
+  onTransition(listener: (t: HealthTransition) => void): () => void;
 }
 
 interface Outcome {
@@ -83,6 +90,7 @@ export class MemoryHealthStore implements HealthStore {
   private readonly endpoints = new Map<string, EndpointRecord>();
   private readonly keys = new Map<string, KeyRecord>();
   private readonly listeners = new Set<() => void>();
+  private readonly transitionListeners = new Set<(t: HealthTransition) => void>();
 
   constructor(private config: HealthConfig, private readonly now: () => number = Date.now, private readonly random: () => number = Math.random) {}
 
@@ -155,6 +163,7 @@ export class MemoryHealthStore implements HealthStore {
       return;
     }
     r.requests++;
+    const before = this.transitionListeners.size > 0 ? this.endpoint(endpointId).state : undefined;
     if (info.endpointFailure) {
       this.recordFailure(r, now, cause, message, opts.configFault === true);
     } else {
@@ -170,6 +179,10 @@ export class MemoryHealthStore implements HealthStore {
         if (k && k.invalidUntil === undefined && (k.coolUntil ?? 0) <= now) k.lastError = undefined;
       }
     }
+    if (before !== undefined) {
+      const after = this.endpoint(endpointId);
+      if (after.state !== before) this.emitTransition({ kind: 'endpoint', endpointId, from: before, to: after.state, lastError: r.lastError, ejectedUntil: r.ejectedUntil });
+    }
     this.emit();
   }
 
@@ -177,6 +190,7 @@ export class MemoryHealthStore implements HealthStore {
     const r = this.keyRecord(keyId);
     r.coolUntil = Math.max(r.coolUntil ?? 0, until);
     r.lastError = { cause, message, at: this.now() };
+    this.emitTransition({ kind: 'key', keyId, to: 'cooling', until: r.coolUntil, lastError: r.lastError });
     this.emit();
   }
 
@@ -185,6 +199,7 @@ export class MemoryHealthStore implements HealthStore {
     const now = this.now();
     r.invalidUntil = now + this.config.invalidKeyMs;
     r.lastError = { cause: 'KEY_INVALID', message, at: now };
+    this.emitTransition({ kind: 'key', keyId, to: 'invalid', until: r.invalidUntil, lastError: r.lastError });
     this.emit();
   }
 
@@ -202,6 +217,15 @@ export class MemoryHealthStore implements HealthStore {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  onTransition(listener: (t: HealthTransition) => void): () => void {
+    this.transitionListeners.add(listener);
+    return () => this.transitionListeners.delete(listener);
+  }
+
+  private emitTransition(t: HealthTransition): void {
+    for (const l of this.transitionListeners) l(t);
   }
 
   private recordFailure(r: EndpointRecord, now: number, cause: Cause, message: string, configFault: boolean): void {

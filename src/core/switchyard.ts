@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { Balancer } from './balancer';
 import { SwitchyardConfig } from './config';
-import { MemoryHealthStore } from './health';
+import { HealthTransition, MemoryHealthStore } from './health';
 import { formatRequestLine, Logger, Redactor, redactingLogger, RequestRecord, silentLogger } from './log';
 import { describeHolder, PortHolder, SwitchyardHealth, whoHoldsPort } from './portOwner';
 import { Pipeline } from './proxy';
@@ -63,6 +63,7 @@ export class Switchyard {
     this.logger = redactingLogger(options.logger ?? silentLogger, this.redactor);
     this.health = new MemoryHealthStore(options.config.health);
     this.health.onChange(() => this.emitChange());
+    this.health.onTransition((t) => this.logTransition(t));
     this.balancer = new Balancer(this.health);
     this.upstream = new Upstream(this.upstreamOptions(options.config));
     this.budget = new RetryBudget(options.config.retry);
@@ -222,6 +223,22 @@ export class Switchyard {
     if (path === '/_switchyard/health') return { status: 200, body: this.healthInfo() };
     if (path === '/_switchyard/stats') return { status: 200, body: this.stats() };
     return undefined;
+  }
+
+  /** One line per health change, so a headless user sees why traffic moved without reading every request. */
+  private logTransition(t: HealthTransition): void {
+    const why = t.lastError ? ` (${t.lastError.cause}: ${t.lastError.message})` : '';
+    if (t.kind === 'endpoint') {
+      const until = t.to === 'open' && t.ejectedUntil ? ` for ${Math.round((t.ejectedUntil - Date.now()) / 1000)} s` : '';
+      const line = `[health] ${t.endpointId}: ${t.from} → ${t.to}${until}${t.to === 'healthy' ? '' : why}`;
+      if (t.to === 'open' || t.to === 'unhealthy') this.logger.warn(line);
+      else this.logger.info(line);
+      return;
+    }
+    const key = this.snap.clusters.flatMap((c) => c.endpoints).flatMap((e) => e.keys.map((k) => ({ e, k }))).find(({ k }) => k.id === t.keyId);
+    const name = key ? `${key.e.id} key ${key.k.suffix}` : 'a key';
+    const until = t.until ? ` for ${Math.max(1, Math.round((t.until - Date.now()) / 1000))} s` : '';
+    this.logger.warn(`[health] ${name}: ${t.to}${until}${why}`);
   }
 
   private onRecord(r: RequestRecord): void {

@@ -118,3 +118,25 @@ test('every proxied response carries x-switchyard-endpoint and x-switchyard-atte
   assert.equal(get.headers['x-switchyard-endpoint'], 'only');
   assert.equal(up.requests[1].method, 'GET');
 });
+
+test('health changes and key cooldowns are logged one line each, naming the cause', async () => {
+  const dead = await refusedPort();
+  const limited = await startUpstream(status(429, { 'retry-after': '20' }));
+  const lines: string[] = [];
+  const log = (m: string) => lines.push(m);
+  const proxy = await startProxy(
+    [
+      { name: 'dead', baseUrl: `http://127.0.0.1:${dead}`, priority: 0 },
+      { name: 'limited', baseUrl: limited.url, tokens: ['sk-test-limited-7777'], priority: 1 },
+    ],
+    { strategy: 'priority', retry: { maxAttempts: 1 } },
+    { logger: { debug: log, info: log, warn: log, error: log } },
+  );
+  for (let i = 0; i < 3; i++) await send(proxy.port);
+  await delay(5);
+  const health = lines.filter((l) => l.startsWith('[health]'));
+  assert.ok(health.some((l) => /^\[health\] main\/dead: healthy → degraded \(UPSTREAM_CONNECT/.test(l)), health.join('\n'));
+  assert.ok(health.some((l) => /^\[health\] main\/dead: unhealthy → open for \d+ s \(UPSTREAM_CONNECT/.test(l)), health.join('\n'));
+  assert.ok(health.some((l) => /^\[health\] main\/limited key …7777: cooling for 20 s \(RATE_LIMITED/.test(l)), health.join('\n'));
+  assert.ok(!lines.join('\n').includes('sk-test-limited-7777'));
+});

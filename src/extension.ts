@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { CommandController } from './vscode/commands';
 import { ContextKeys, OUTPUT_CHANNEL_NAME, Settings, TREE_VIEW_ID } from './vscode/constants';
+import { DiagnosticsState } from './vscode/diagnosticsState';
 import { ChannelLogger, RequestLogBuffer } from './vscode/log';
 import { Notifier } from './vscode/notifications';
 import { ProxyService } from './vscode/proxyService';
@@ -52,15 +53,16 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   service = proxy;
   context.subscriptions.push(tokens, requests, proxy);
 
-  const tree = new EndpointTreeProvider(proxy);
+  const diagnostics = new DiagnosticsState(proxy);
+  const tree = new EndpointTreeProvider(proxy, diagnostics);
   treeView = vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   tree.attach(treeView);
   const statusBar = new StatusBar(proxy);
   const stats = new StatsDocumentProvider(proxy);
   const tail = new TailLogsPanel(requests, proxy);
-  context.subscriptions.push(tree, treeView, statusBar, stats, tail);
+  context.subscriptions.push(diagnostics, tree, treeView, statusBar, stats, tail);
   context.subscriptions.push(new TerminalEnvironment(context.environmentVariableCollection, proxy));
-  context.subscriptions.push(new CommandController({ service: proxy, tokens, channel, tree, stats, tail }));
+  context.subscriptions.push(new CommandController({ service: proxy, tokens, channel, tree, stats, tail, diagnostics }));
 
   const setContext = () => {
     const v = proxy.view();

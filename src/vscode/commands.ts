@@ -3,8 +3,11 @@
 import * as vscode from 'vscode';
 import type { Protocol, Strategy } from '../core/config';
 import { PROTOCOLS } from '../core/config';
+import { redactText } from '../core/diagnostics';
 import { Commands, Settings } from './constants';
-import { diagnose } from './diagnostics';
+import { diagnose, diagnosticsSummary, knownSecrets } from './diagnostics';
+import type { DiagnosticsResult } from './diagnostics';
+import type { DiagnosticsState } from './diagnosticsState';
 import { Disposable } from './dispose';
 import { clusterHealth, parseKeys } from './format';
 import type { ProxyService } from './proxyService';
@@ -36,7 +39,7 @@ export interface CommandArgs {
   skipConfirmation?: boolean;
   /** tailLogs */
   filter?: TailFilter;
-  /** runDiagnostics, openStats: do not open an editor. */
+  /** runDiagnostics, openStats: do not open an editor (nor offer the report's actions). */
   show?: boolean;
   /** quickActions: run this command instead of asking. */
   pick?: string;
@@ -57,6 +60,7 @@ export interface CommandDeps {
   tree: EndpointTreeProvider;
   stats: StatsDocumentProvider;
   tail: TailLogsPanel;
+  diagnostics: DiagnosticsState;
 }
 
 const NAME_PATTERN = /^[\w.-]{1,64}$/;
@@ -114,6 +118,7 @@ export class CommandController extends Disposable {
       [Commands.showLogs]: () => d.channel.show(true),
       [Commands.tailLogs]: (a) => d.tail.show({ filter: a?.filter, text: a?.text }),
       [Commands.runDiagnostics]: (a) => this.runDiagnostics(a),
+      [Commands.copyDiagnosticsReport]: () => this.copyDiagnosticsReport(),
       [Commands.copyBaseUrl]: () => this.copyBaseUrl(),
       [Commands.openStats]: (a) => this.openStats(a),
       [Commands.refresh]: () => this.refresh(),
@@ -449,19 +454,57 @@ export class CommandController extends Disposable {
     this.d.tree.refresh();
   }
 
-  private async runDiagnostics(a: CommandArgs = {}): Promise<string> {
+  /** Runs every check under a progress notification and keeps the result for the tree's marks and copying. */
+  private async diagnoseNow(): Promise<DiagnosticsResult> {
     const service = this.d.service;
     const view = service.view();
-    const protocol = service.currentConfig?.clusters.find((c) => c.name === service.currentConfig?.activeCluster)?.protocol;
-    const terminalEnv = readSetting<boolean>(Settings.terminalEnv, true) ? terminalVariables(view.url ?? (service.currentConfig ? `http://${service.currentConfig.host}:${view.port}` : undefined), protocol) : {};
-    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Switchyard: running diagnostics…' }, () =>
-      diagnose({ view, config: service.currentConfig, tokens: this.d.tokens, instance: service.instance, terminalEnv }),
+    const config = service.currentConfig;
+    const protocol = config?.clusters.find((c) => c.name === config.activeCluster)?.protocol;
+    const terminalEnv = readSetting<boolean>(Settings.terminalEnv, true) ? terminalVariables(view.url ?? (config ? `http://${config.host}:${view.port}` : undefined), protocol) : {};
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Switchyard: running diagnostics…' }, () =>
+      diagnose({ view, config, tokens: this.d.tokens, instance: service.instance, terminalEnv }),
     );
+    this.d.diagnostics.set(result, config);
+    return result;
+  }
+
+  private async runDiagnostics(a: CommandArgs = {}): Promise<string> {
+    const result = await this.diagnoseNow();
     if (a.show !== false) {
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: report.markdown });
-      await vscode.window.showTextDocument(doc, { preview: true });
+      await this.showMarkdown(result.markdown);
+      void this.offerReportActions(result);
     }
-    return report.markdown;
+    return result.markdown;
+  }
+
+  private async showMarkdown(markdown: string): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  /** The counts, with the way to share the report; not awaited, so the command returns while the message is up. */
+  private async offerReportActions(result: DiagnosticsResult): Promise<void> {
+    const copy = 'Copy Redacted Report';
+    const show = 'Show Report';
+    const summary = diagnosticsSummary(result);
+    const choice = await (result.status === 'ok' ? vscode.window.showInformationMessage(summary, copy, show) : vscode.window.showWarningMessage(summary, copy, show));
+    if (choice === copy) await vscode.commands.executeCommand(Commands.copyDiagnosticsReport);
+    else if (choice === show) await this.showMarkdown(result.markdown);
+  }
+
+  /** Copies the last report (running one first if there is none) for a bug report; returns the text copied. */
+  private async copyDiagnosticsReport(): Promise<string> {
+    const result = this.d.diagnostics.current?.result ?? (await this.diagnoseNow());
+    // The core already redacted the report; this also covers the notes added here and keys added since.
+    const text = redactText(result.markdown, knownSecrets(this.d.service.currentConfig, this.d.tokens));
+    const copied = await withTimeout(Promise.resolve(vscode.env.clipboard.writeText(text)).then(() => true), CLIPBOARD_TIMEOUT_MS).catch(() => false);
+    if (copied) {
+      void vscode.window.showInformationMessage('Copied the diagnostics report: keys appear only as …a1b2, and it holds no prompts or completions. Paste it into a bug report.');
+    } else {
+      await this.showMarkdown(text);
+      void vscode.window.showInformationMessage('The clipboard is not available here; the redacted report is open in an editor to copy from.');
+    }
+    return text;
   }
 
   private async quickActions(a: CommandArgs = {}): Promise<unknown> {

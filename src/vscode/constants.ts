@@ -15,6 +15,7 @@ export const Commands = {
   showLogs: 'switchyard.showLogs',
   tailLogs: 'switchyard.tailLogs',
   runDiagnostics: 'switchyard.runDiagnostics',
+  copyDiagnosticsReport: 'switchyard.copyDiagnosticsReport',
   copyBaseUrl: 'switchyard.copyBaseUrl',
   openStats: 'switchyard.openStats',
   refresh: 'switchyard.refresh',

@@ -4,6 +4,7 @@ import type { SwitchyardConfig } from '../core/config';
 import { formatReportMarkdown, runDiagnostics } from '../core/diagnostics';
 import type { DiagnosticReport } from '../core/diagnostics';
 import { describeHolder, whoHoldsPort } from '../core/portOwner';
+import { splitTokens } from '../core/runtime';
 import type { TokenSource } from '../core/runtime';
 import type { Switchyard } from '../core/switchyard';
 import type { EndpointStats } from '../core/stats';
@@ -81,6 +82,25 @@ export async function diagnose(ctx: DiagnosticsContext): Promise<DiagnosticsResu
   if (ctx.view.problem) notes.push(`Settings: ${ctx.view.problem}`);
   const markdown = formatReportMarkdown(report) + (notes.length ? `\n## This window\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : '');
   return { status: report.status, markdown, report };
+}
+
+/** One line for the notification after a run: "Switchyard diagnostics: 2 failures, 1 warning". */
+export function diagnosticsSummary(result: DiagnosticsResult): string {
+  const counts = result.report?.counts;
+  if (!counts) return `Switchyard diagnostics: ${result.status === 'ok' ? 'nothing wrong found' : 'found problems'}.`;
+  if (counts.fail === 0 && counts.warn === 0) return `Switchyard diagnostics: all ${counts.ok} checks passed.`;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `Switchyard diagnostics: ${[counts.fail && plural(counts.fail, 'failure'), counts.warn && plural(counts.warn, 'warning')].filter(Boolean).join(', ')}.`;
+}
+
+/** Every key this window knows (stored, in settings, in `tokenEnv` variables) and the client key: what shared text must never contain. */
+export function knownSecrets(config: SwitchyardConfig | undefined, tokens: TokenSource, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!config) return [];
+  const secrets = (config.clusters ?? []).flatMap((c) =>
+    (c.endpoints ?? []).flatMap((e) => [...(e.tokens ?? []), ...(e.tokenEnv && env[e.tokenEnv] ? splitTokens(env[e.tokenEnv]!) : []), ...tokens.tokensFor(c.name, e.name)]),
+  );
+  if (config.clientKey) secrets.push(config.clientKey);
+  return secrets;
 }
 
 /** A short report from this window's view (no config yet): the port's holder and reachability of active endpoints. */

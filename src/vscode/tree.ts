@@ -1,9 +1,11 @@
-// The Switchyard tree: maps the proxy's stats snapshot to clusters → endpoints → keys; contextValue drives the menus.
+// The Switchyard tree: maps the proxy's stats and the last diagnostics to clusters → endpoints → keys; contextValue drives the menus.
 
 import * as vscode from 'vscode';
 import type { EndpointState } from '../core/health';
 import type { ClusterStats, EndpointStats, KeyStats } from '../core/stats';
 import { Commands } from './constants';
+import { endpointDiagnosis } from './diagnosticsState';
+import type { DiagnosticsState, EndpointDiagnosis, LastDiagnostics } from './diagnosticsState';
 import { Disposable } from './dispose';
 import { clusterHealth, describeLastError, endpointDescription, formatCountdown, formatMs, formatPercent, keyDescription, STATE_LABELS } from './format';
 import type { ProxyService, ProxyView } from './proxyService';
@@ -94,7 +96,19 @@ function md(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
 
-function endpointTooltip(e: EndpointStats, live: boolean, now: number): vscode.MarkdownString {
+/** `⚠ CONNECT_REFUSED` (or `⚠ KEY_INVALID +1` when more causes failed): the mark a diagnosed endpoint's description ends with. */
+export function diagnosisMark(d: EndpointDiagnosis): string {
+  const [first, ...more] = d.verdict.causes;
+  return `⚠ ${first ?? d.verdict.status.toUpperCase()}${more.length ? ` +${more.length}` : ''}`;
+}
+
+function diagnosisTooltip(d: EndpointDiagnosis): string[] {
+  const lines = ['', `**Diagnostics** (${md(new Date(d.at).toLocaleTimeString())}): ${d.verdict.status === 'fail' ? 'failed' : 'warning'}`];
+  for (const c of d.problems) lines.push(md(`${c.cause} — ${c.summary}${c.fix ? ` — ${c.fix}` : ''}`));
+  return lines;
+}
+
+function endpointTooltip(e: EndpointStats, live: boolean, now: number, diagnosis: EndpointDiagnosis | undefined): vscode.MarkdownString {
   const lines = [
     `**${md(e.name)}** — ${e.disabled ? 'disabled' : live ? md(STATE_LABELS[e.state]) : 'proxy not running'}`,
     `\`${e.baseUrl.replace(/`/g, '')}\``,
@@ -106,6 +120,7 @@ function endpointTooltip(e: EndpointStats, live: boolean, now: number): vscode.M
   ];
   if (e.state === 'open' && e.nextProbeAt !== null) lines.push(md(`circuit open: next probe in ${formatCountdown(e.nextProbeAt, now)}`));
   if (e.lastError) lines.push(md(`last error: ${describeLastError(e.lastError, now)} (at ${new Date(e.lastError.at).toLocaleTimeString()})`));
+  if (diagnosis) lines.push(...diagnosisTooltip(diagnosis));
   return new vscode.MarkdownString(lines.join('  \n'));
 }
 
@@ -120,6 +135,7 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<TreeNode | undefined>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
   private view: ProxyView;
+  private diagnosed: LastDiagnostics | undefined;
   private visible = false;
   private dirty = false;
   private tick: NodeJS.Timeout | undefined;
@@ -127,10 +143,15 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
   /** How many times the tree was rebuilt (tests check that hidden views do no work). */
   refreshCount = 0;
 
-  constructor(private readonly service: ProxyService) {
+  constructor(
+    private readonly service: ProxyService,
+    private readonly diagnostics: DiagnosticsState,
+  ) {
     super();
     this.view = service.view();
+    this.diagnosed = diagnostics.current;
     this._register(service.onDidChange(() => this.invalidate()));
+    this._register(diagnostics.onDidChange(() => this.invalidate()));
     this._register({ dispose: () => this.tick && clearTimeout(this.tick) });
   }
 
@@ -145,10 +166,11 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
     );
   }
 
-  /** Rebuilds from the service's current state (now, whether visible or not). */
+  /** Rebuilds from the service's and the diagnostics' current state (now, whether visible or not). */
   refresh(): void {
     this.dirty = false;
     this.view = this.service.view();
+    this.diagnosed = this.diagnostics.current;
     this.refreshCount++;
     this._onDidChangeTreeData.fire(undefined);
     this.scheduleTick();
@@ -192,10 +214,12 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         const item = new vscode.TreeItem(node.endpoint, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         if (e) {
-          item.description = endpointDescription(e, this.view.live, now);
-          item.tooltip = endpointTooltip(e, this.view.live, now);
+          const diagnosis = endpointDiagnosis(this.diagnosed, node.cluster, node.endpoint);
+          item.description = `${endpointDescription(e, this.view.live, now)}${diagnosis ? ` · ${diagnosisMark(diagnosis)}` : ''}`;
+          item.tooltip = endpointTooltip(e, this.view.live, now, diagnosis);
           item.iconPath = endpointIcon(e, this.view.live);
-          item.contextValue = `endpoint.${e.disabled ? 'disabled' : 'enabled'}.${e.state}`;
+          // The suffix keeps the `^endpoint\.enabled` menu clauses matching.
+          item.contextValue = `endpoint.${e.disabled ? 'disabled' : 'enabled'}.${e.state}${diagnosis ? `.diagnosed-${diagnosis.verdict.status}` : ''}`;
           item.accessibilityInformation = { label: `${e.name}, ${e.disabled ? 'disabled' : STATE_LABELS[e.state]}, ${item.description}` };
         }
         return item;

@@ -1,6 +1,6 @@
 // Renders a report as plain text (terminal) or Markdown (VS Code), grouped the same way in both.
 
-import { humanMs } from './check';
+import { humanMs, statusRank, worst } from './check';
 import { CheckStatus, DiagnosticCheck, DiagnosticReport, EndpointVerdict, Evidence } from './types';
 
 interface Group {
@@ -14,6 +14,15 @@ interface Section {
   groups: Group[];
 }
 
+/** Worst first; Array.prototype.sort is stable, so equal statuses keep their natural order. */
+function worstFirst<T>(items: T[], statusOf: (item: T) => CheckStatus): T[] {
+  return [...items].sort((a, b) => statusRank(statusOf(b)) - statusRank(statusOf(a)));
+}
+
+function groupStatus(g: Group): CheckStatus {
+  return g.endpoint?.status ?? worst(g.checks.map((c) => c.status));
+}
+
 function endpointGroups(report: DiagnosticReport): Group[] {
   const endpointChecks = report.checks.filter((c) => c.area === 'endpoint');
   return report.endpoints
@@ -21,7 +30,7 @@ function endpointGroups(report: DiagnosticReport): Group[] {
     .filter((g) => g.checks.length > 0);
 }
 
-/** The report cut into the sections both formats show, in a fixed order. */
+/** The report cut into the sections both formats show: failures first, then warnings, then what passed. */
 function sections(report: DiagnosticReport): Section[] {
   const area = (a: DiagnosticCheck['area']) => report.checks.filter((c) => c.area === a);
   const all: Section[] = [
@@ -31,7 +40,10 @@ function sections(report: DiagnosticReport): Section[] {
     { title: "Clients' environment", groups: [{ checks: area('environment') }] },
     { title: 'Recent history', groups: [{ checks: area('history') }] },
   ];
-  return all.filter((s) => s.groups.some((g) => g.checks.length > 0));
+  const sorted = all
+    .filter((s) => s.groups.some((g) => g.checks.length > 0))
+    .map((s) => ({ ...s, groups: worstFirst(s.groups, groupStatus).map((g) => ({ ...g, checks: worstFirst(g.checks, (c) => c.status) })) }));
+  return worstFirst(sorted, (s) => worst(s.groups.map(groupStatus)));
 }
 
 function evidenceValue(v: Evidence[string]): string {

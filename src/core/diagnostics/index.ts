@@ -3,7 +3,7 @@
 export { DIAGNOSTIC_CAUSES } from './causes';
 export type { DiagnosticCause } from './causes';
 export { formatReportMarkdown, formatReportText } from './format';
-export { redactReport } from './redact';
+export { redactReport, redactText } from './redact';
 export { endpointVerdict, runDiagnostics } from './run';
 export { DEFAULT_DEADLINES } from './types';
 export type { CheckArea, CheckStatus, DiagnosticCheck, DiagnosticDeadlines, DiagnosticReport, DiagnosticsInput, EndpointStep, EndpointVerdict, Evidence, EvidenceValue, InProcessSwitchyard } from './types';

@@ -20,6 +20,13 @@ export function scrubText(text: string, redactor: Redactor): string {
     .replace(URL_USERINFO, '$1…@');
 }
 
+/** Any text (a rendered report, notes added to it) scrubbed like a report: `secrets` plus key-shaped strings. */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  const redactor = new Redactor();
+  redactor.setSecrets(secrets);
+  return scrubText(text, redactor);
+}
+
 function scrubValue(v: EvidenceValue, redactor: Redactor): EvidenceValue {
   if (typeof v === 'string') return scrubText(v, redactor);
   if (Array.isArray(v)) return v.map((s: string) => scrubText(s, redactor));

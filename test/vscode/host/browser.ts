@@ -23,7 +23,8 @@ export function launchBrowser(): Promise<Browser> {
 
 /** Opens the workbench in a new browser context and waits until its status bar is rendered. */
 export async function openWorkbenchPage(server: CodeServer, browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  // Without the clipboard permissions `vscode.env.clipboard` reads '' in headless Chromium, as if nothing was copied.
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await context.newPage();
   await page.goto(server.workbenchUrl());
   await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });

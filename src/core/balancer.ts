@@ -10,6 +10,8 @@ export interface PickContext {
   avoidEndpoints: ReadonlySet<string>;
   /** Keys this request already used and may not reuse. */
   usedKeys: ReadonlySet<string>;
+  /** Endpoints this request must not use again at all (e.g. the client's own key was rate limited there). */
+  excludeEndpoints?: ReadonlySet<string>;
   model?: string;
   /** A conversation id for future cache-aware sticky routing. */
   affinityKey?: string;
@@ -54,7 +56,7 @@ export class Balancer {
   constructor(private readonly health: HealthStore) {}
 
   pick(ctx: PickContext): Pick {
-    const enabled = ctx.cluster.endpoints.filter((e) => !e.disabled);
+    const enabled = ctx.cluster.endpoints.filter((e) => !e.disabled && !ctx.excludeEndpoints?.has(e.id));
     if (enabled.length === 0) return { kind: 'none' };
     const fresh = enabled.filter((e) => !ctx.avoidEndpoints.has(e.id));
     // Prefer endpoints this request has not failed on; fall back to all of them rather than fail.

@@ -99,6 +99,7 @@ export class Pipeline {
     const { retry } = snap.config;
     const avoid = new Set<string>();
     const usedKeys = new Set<string>();
+    const exclude = new Set<string>();
     let endpointFailures = 0;
     let keyRetries = 0;
     let lastFailure: { failed: Failed; endpoint: RuntimeEndpoint; key: RuntimeKey | undefined } | undefined;
@@ -109,7 +110,8 @@ export class Pipeline {
       if (s.attempts.length > 0 && !this.deps.budget.retry(retryToken)) {
         return this.giveUp(s, lastFailure?.failed, 'BUDGET_EXHAUSTED', 'the retry budget is exhausted (too many retries in flight); not retrying');
       }
-      const pick = this.deps.balancer.pick({ cluster: snap.active, avoidEndpoints: avoid, usedKeys, model: s.model });
+      const pick = this.deps.balancer.pick({ cluster: snap.active, avoidEndpoints: avoid, usedKeys, excludeEndpoints: exclude, model: s.model });
+      if (pick.kind === 'none' && lastFailure) break;
       if (pick.kind === 'none') {
         this.respondError(s, 503, 'NO_ENDPOINT', `cluster "${snap.active.name}" has no enabled endpoint; enable one or switch clusters`, {});
         return this.finish(s, 503, 'NO_ENDPOINT', null, 0);
@@ -137,8 +139,8 @@ export class Pipeline {
           const wait = retryAfterMs(result.headers ?? {}) ?? snap.config.health.rateLimitCooldownMs;
           this.deps.health.coolKey(key.id, Date.now() + wait, 'RATE_LIMITED', `429; retry after ${Math.ceil(wait / 1000)} s`);
         } else {
-          // Client's own key on a keyless endpoint: nothing to rotate here, so try elsewhere.
-          avoid.add(endpoint.id);
+          // Client's own key on a keyless endpoint: nothing to rotate here, so try elsewhere, never here again.
+          exclude.add(endpoint.id);
           endpointFailures++;
         }
       } else if (result.cause === 'KEY_INVALID') {
@@ -154,6 +156,10 @@ export class Pipeline {
         avoid.add(endpoint.id);
         endpointFailures++;
       }
+    }
+    if (lastFailure?.failed.cause === 'RATE_LIMITED' && !lastFailure.key) {
+      // The client's own key is rate limited everywhere we tried: its 429 (and retry-after) is the answer.
+      return this.passThroughFailure(s, lastFailure.endpoint, lastFailure.failed);
     }
     if (lastFailure?.failed.cause === 'RATE_LIMITED') {
       const cooling = this.deps.balancer.pick({ cluster: snap.active, avoidEndpoints: new Set(), usedKeys: new Set() });
@@ -259,10 +265,14 @@ export class Pipeline {
     this.finish(s, status, 'KEYS_INVALID', null, 0);
   }
 
-  /** A keyless endpoint's 401/403 belongs to the client's own key: pass it through unchanged. */
+  /** A keyless endpoint's 401/403/429 belongs to the client's own key: pass it through unchanged. */
   private passThroughFailure(s: RequestState, endpoint: RuntimeEndpoint, failed: Failed): void {
     const { res } = s;
     const headers: Record<string, string> = { 'content-type': 'application/json', ...this.switchyardHeaders(s, endpoint) };
+    for (const name of ['retry-after', 'retry-after-ms']) {
+      const value = failed.headers?.[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
     res.writeHead(failed.status ?? 502, headers);
     res.end(failed.bodyText ?? '');
     this.finish(s, failed.status ?? 502, failed.cause, null, 0, endpoint);

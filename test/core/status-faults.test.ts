@@ -145,3 +145,18 @@ test('the request reaches the upstream with the base path kept, query kept, auth
   assert.equal(bearer.requests[0].headers.authorization, 'Bearer sk-test-bearer-0002');
   assert.equal(bearer.requests[0].headers['x-api-key'], undefined);
 });
+
+test('429 on keyless endpoints belongs to the client key: tried elsewhere, then passed through with its retry-after', async () => {
+  const a = await startUpstream(status(429, { 'retry-after': '7' }, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }));
+  const b = await startUpstream(status(429, { 'retry-after': '9' }, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }));
+  const proxy = await startProxy([
+    { name: 'a', baseUrl: a.url },
+    { name: 'b', baseUrl: b.url },
+  ]);
+  const r = await send(proxy.port);
+  assert.equal(r.status, 429);
+  assert.ok(['7', '9'].includes(String(r.headers['retry-after'])));
+  assert.equal(r.json().error.message, 'slow down');
+  assert.equal(a.requests.length + b.requests.length, 2, 'each endpoint tried once');
+  assert.ok(proxy.sy.stats().endpoints.every((e) => e.state === 'healthy'), 'a 429 is not ill health');
+});

@@ -46,6 +46,8 @@ export const Settings = {
   health: 'health',
   logLevel: 'logLevel',
   terminalEnv: 'terminalEnv',
+  upstreamProxy: 'upstreamProxy',
+  caFile: 'caFile',
 } as const;
 
 /** Keys live in SecretStorage, one secret per endpoint holding a JSON list: `switchyard.tokens/<cluster>/<endpoint>`. */

@@ -19,6 +19,9 @@ export function readSettingsValues(): SettingsValues {
     timeouts: s.get(Settings.timeouts),
     retry: s.get(Settings.retry),
     health: s.get(Settings.health),
+    // Our bundled HTTP client does not get VS Code's proxy patching, so VS Code's http.proxy is honoured explicitly.
+    upstreamProxy: s.get<string>(Settings.upstreamProxy) || vscode.workspace.getConfiguration('http').get<string>('proxy') || undefined,
+    caFile: s.get(Settings.caFile),
   };
 }
 
@@ -43,5 +46,5 @@ export async function writeSetting(name: string, value: unknown): Promise<void> 
 }
 
 export function affectsSwitchyard(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(CONFIG_SECTION);
+  return e.affectsConfiguration(CONFIG_SECTION) || e.affectsConfiguration('http.proxy');
 }

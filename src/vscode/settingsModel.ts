@@ -11,6 +11,9 @@ export interface SettingsValues {
   timeouts?: unknown;
   retry?: unknown;
   health?: unknown;
+  /** `switchyard.upstreamProxy`, else VS Code's own `http.proxy`. */
+  upstreamProxy?: unknown;
+  caFile?: unknown;
 }
 
 /** Keys someone wrote into settings.json; they are ignored there and may be moved to SecretStorage. */
@@ -82,6 +85,8 @@ export function configFromSettings(values: SettingsValues): SettingsResult {
     timeouts: isObj(values.timeouts) && Object.keys(values.timeouts).length === 0 ? undefined : values.timeouts,
     retry: isObj(values.retry) && Object.keys(values.retry).length === 0 ? undefined : values.retry,
     health: isObj(values.health) && Object.keys(values.health).length === 0 ? undefined : values.health,
+    upstreamProxy: values.upstreamProxy === '' ? undefined : values.upstreamProxy,
+    caFile: values.caFile === '' ? undefined : values.caFile,
   };
   try {
     const config = validateConfig(raw);

@@ -50,6 +50,17 @@ suite('model', () => {
     assert.match(wrongActive.kind === 'invalid' ? wrongActive.message : '', /^switchyard\.activeCluster names no configured cluster/);
   });
 
+  test('corporate networks: upstreamProxy and caFile reach the config; a bad proxy URL names its setting', () => {
+    const clusters = [{ name: 'main', endpoints: [{ name: 'a', baseUrl: 'https://a' }] }];
+    const ok = configFromSettings({ clusters, upstreamProxy: 'http://proxy.corp:3128', caFile: '/etc/corp-ca.pem' });
+    assert.strictEqual(ok.kind === 'valid' && ok.config.upstreamProxy, 'http://proxy.corp:3128');
+    assert.strictEqual(ok.kind === 'valid' && ok.config.caFile, '/etc/corp-ca.pem');
+    const none = configFromSettings({ clusters, upstreamProxy: '', caFile: '' });
+    assert.strictEqual(none.kind === 'valid' && none.config.upstreamProxy, undefined);
+    const bad = configFromSettings({ clusters, upstreamProxy: 'socks5://x' });
+    assert.strictEqual(bad.kind === 'invalid' && bad.setting, 'switchyard.upstreamProxy');
+  });
+
   test('keys written into settings are ignored there and reported for moving to SecretStorage', () => {
     const r = configFromSettings({ clusters: [{ name: 'main', endpoints: [{ name: 'a', baseUrl: 'https://a', tokens: ['sk-in-settings-1'] }] }] });
     assert.strictEqual(r.kind, 'valid');

@@ -7,8 +7,11 @@ const AUTH = new Set(['authorization', 'x-api-key', 'api-key']);
 /** Headers the proxy sets itself or that belong to the client-proxy hop only. */
 const REQUEST_OWN = new Set(['host', 'content-length', 'x-switchyard-key', 'expect']);
 
-function connectionListed(value: string | undefined): Set<string> {
-  if (!value) return new Set();
+const NONE_LISTED: ReadonlySet<string> = new Set();
+
+function connectionListed(value: string | undefined): ReadonlySet<string> {
+  // The usual values name no extra headers; skip the split for them.
+  if (!value || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') return NONE_LISTED;
   return new Set(value.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
 }
 

@@ -12,6 +12,7 @@ import { AttemptRecord, Redactor, RequestRecord } from './log';
 import { relay } from './relay';
 import { retryAfterMs } from './retryAfter';
 import { BudgetToken, RetryBudget } from './retryBudget';
+import { Exchange } from './exchange';
 import { RuntimeEndpoint, RuntimeKey, RuntimeSnapshot } from './runtime';
 import { Upstream } from './upstream';
 
@@ -44,8 +45,8 @@ interface RequestState {
   started: number;
   /** Why the whole request was abandoned (client gone, total deadline), once it was. */
   abortReason: ProxyAbort | undefined;
-  /** The running attempt's controller: aborting the request aborts it. */
-  attemptController: AbortController | undefined;
+  /** The running attempt's exchange: aborting the request aborts it. */
+  exchange: Exchange | undefined;
   /** The answered attempt was an open circuit's half-open probe. */
   answeredByProbe: boolean;
   attempts: AttemptRecord[];
@@ -66,14 +67,14 @@ export class Pipeline {
       ...requestTraits(body, req.headers.accept),
       started: performance.now(),
       abortReason: undefined,
-      attemptController: undefined,
+      exchange: undefined,
       answeredByProbe: false,
       attempts: [],
       lastEndpoint: undefined,
     };
     const abort = (reason: ProxyAbort) => {
       s.abortReason ??= reason;
-      s.attemptController?.abort(reason);
+      s.exchange?.abort(reason);
     };
     const onClose = () => {
       if (!res.writableFinished) abort(new ProxyAbort('CLIENT_ABORTED'));
@@ -183,8 +184,8 @@ export class Pipeline {
     const { timeouts } = s.snap.config;
     const probe = this.deps.health.begin(endpoint.id);
     const started = performance.now();
-    const controller = new AbortController();
-    s.attemptController = controller;
+    const exchange = new Exchange();
+    s.exchange = exchange;
     const result = await runAttempt(
       this.deps.upstream,
       {
@@ -195,7 +196,7 @@ export class Pipeline {
         path: s.req.url ?? '/',
         rawHeaders: s.req.rawHeaders,
         body: s.body,
-        controller,
+        exchange,
         firstByteMs: s.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs,
         fresh,
       },

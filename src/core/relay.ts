@@ -18,15 +18,13 @@ export interface RelayResult {
  * after the first byte ends the response visibly (SSE error event, then the connection is cut).
  */
 export function relay(res: ServerResponse, answer: Answered, protocol: Protocol, idleMs: number, extraHeaders: Record<string, string>, clientGone: () => boolean): Promise<RelayResult> {
-  const upstream = answer.response;
-  const body = upstream.body;
-  const headers = clientResponseHeaders(upstream.headers);
-  const contentType = upstream.headers['content-type'];
+  const exchange = answer.exchange;
+  const contentType = exchange.headers['content-type'];
   const isSse = typeof contentType === 'string' && contentType.includes('text/event-stream');
   const watcher = isSse && answer.status < 300 ? new SseWatcher(protocol) : undefined;
   let bytesOut = 0;
 
-  res.writeHead(answer.status, { ...headers, ...extraHeaders });
+  res.writeHead(answer.status, { ...clientResponseHeaders(exchange.headers), ...extraHeaders });
 
   return new Promise<RelayResult>((resolve) => {
     let settled = false;
@@ -34,21 +32,19 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
     // Any byte resets the idle deadline (pings and thinking deltas count); a slow client does not count against the upstream.
     const idle = idleMs > 0 ? setTimeout(function onIdle() {
       if (paused) idle!.refresh();
-      else body.destroy(new DeadlineError('IDLE_TIMEOUT', idleMs));
+      else exchange.abort(new DeadlineError('IDLE_TIMEOUT', idleMs));
     }, idleMs) : undefined;
     const finish = (result: RelayResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(idle);
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
+      exchange.detach();
       res.off('drain', onDrain);
       res.off('close', onClose);
       resolve(result);
     };
     const failVisibly = (cause: Cause, detail: string) => {
-      body.destroy();
+      exchange.abort(new Error('the relay ended'));
       if (watcher && !res.destroyed) {
         res.write(sseErrorEvent(protocol, cause, `Switchyard: the upstream stream failed after it began (${CAUSES[cause].label}: ${detail}); nothing can be retried once bytes were sent.`), () => res.destroy());
       } else {
@@ -62,16 +58,11 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
       watcher?.feed(chunk);
       if (!res.write(chunk)) {
         paused = true;
-        body.pause();
+        exchange.pause();
       }
     };
-    const onData = (chunk: Buffer) => write(chunk);
-    const onDrain = () => {
-      paused = false;
-      idle?.refresh();
-      body.resume();
-    };
     const onEnd = () => {
+      if (settled) return;
       if (watcher && !watcher.finished) {
         failVisibly('STREAM_INCOMPLETE', watcher.upstreamError ?? 'the stream ended without its final event');
         return;
@@ -80,6 +71,7 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
       finish({ cause: answer.cause, bytesOut });
     };
     const onError = (err: Error) => {
+      if (settled) return;
       if (clientGone()) {
         finish({ cause: 'CLIENT_ABORTED', bytesOut });
         return;
@@ -87,33 +79,33 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
       const cause = describeError(err).includes('TOTAL_TIMEOUT') ? 'TOTAL_TIMEOUT' : causeOfBodyError(err);
       failVisibly(cause, describeError(err));
     };
+    const onDrain = () => {
+      paused = false;
+      idle?.refresh();
+      exchange.resume();
+    };
     const onClose = () => {
       if (!res.writableFinished) {
-        body.destroy();
+        exchange.abort(new Error('the client went away'));
         finish({ cause: 'CLIENT_ABORTED', bytesOut });
       }
     };
 
     res.on('drain', onDrain);
     res.on('close', onClose);
-    body.on('error', onError);
     if (answer.first) write(answer.first);
-    // The body may have ended or failed between the first chunk and now; its events are gone.
-    if (answer.ended || body.readableEnded) {
+    if (answer.ended) {
       onEnd();
       return;
     }
-    if (body.errored) {
-      onError(body.errored);
-      return;
-    }
-    body.on('data', onData);
-    body.on('end', onEnd);
-    if (res.writableNeedDrain) {
-      paused = true;
-      body.pause();
-    } else {
-      body.resume();
-    }
+    exchange.attach({
+      onHeaders() {},
+      onData: (chunk) => {
+        if (!settled) write(chunk);
+      },
+      onEnd,
+      onError,
+    });
+    if (!paused && !settled) exchange.resume();
   });
 }

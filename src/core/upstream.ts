@@ -2,6 +2,7 @@
 
 import * as tls from 'node:tls';
 import { Agent, Client, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
+import { Exchange } from './exchange';
 import { isLoopbackHost } from './guard';
 
 export interface UpstreamRequest {
@@ -10,7 +11,6 @@ export interface UpstreamRequest {
   method: string;
   headers: string[];
   body: Buffer | null;
-  signal: AbortSignal;
   /** Use a brand-new connection that no earlier request touched. */
   fresh: boolean;
 }
@@ -80,33 +80,34 @@ export class Upstream {
     return this.viaProxy && !isLoopbackHost(new URL(origin).hostname.replace(/^\[|\]$/g, '')) ? this.viaProxy : this.agent;
   }
 
-  /** Sends one request; resolves when response headers arrive. */
-  async request(r: UpstreamRequest): Promise<Dispatcher.ResponseData> {
-    const options: Dispatcher.RequestOptions = {
+  /** Sends one request; its response events go to the exchange. Never throws: errors reach the exchange. */
+  dispatch(r: UpstreamRequest, exchange: Exchange): void {
+    const options: Dispatcher.DispatchOptions = {
       origin: r.origin,
       path: r.path,
       method: r.method as Dispatcher.HttpMethod,
       headers: r.headers,
       body: r.body,
-      signal: r.signal,
       // Deadlines are the pipeline's own timers (precise to the millisecond).
       headersTimeout: 0,
       bodyTimeout: 0,
     };
-    if (!r.fresh || this.viaProxy) return this.dispatcherFor(r.origin).request(options);
-    const client = new Client(r.origin, dispatcherOptions(this.options));
-    this.fresh.add(client);
-    const release = () => {
-      this.fresh.delete(client);
-      void client.close().catch(() => undefined);
-    };
+    let dispatcher: Dispatcher = this.dispatcherFor(r.origin);
+    if (r.fresh && !this.viaProxy) {
+      const client = new Client(r.origin, dispatcherOptions(this.options));
+      this.fresh.add(client);
+      exchange.onSettled = () => {
+        this.fresh.delete(client);
+        void client.close().catch(() => undefined);
+      };
+      options.reset = true;
+      dispatcher = client;
+    }
     try {
-      const res = await client.request({ ...options, reset: true });
-      res.body.once('close', release);
-      return res;
+      dispatcher.dispatch(options, exchange);
     } catch (err) {
-      release();
-      throw err;
+      // Invalid options (e.g. a header value undici refuses) surface like any other failure.
+      exchange.onResponseError(undefined as unknown as Dispatcher.DispatchController, err as Error);
     }
   }
 

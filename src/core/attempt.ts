@@ -51,6 +51,8 @@ export interface Failed {
 export type AttemptResult = Answered | Failed;
 
 const ERROR_BODY_CAP = 8192;
+/** An error body gets this long at most: failing over must not wait on a slow error message. */
+const ERROR_BODY_MS = 2000;
 
 /** The upstream's own error message from a JSON error body, shortened. */
 export function upstreamMessage(text: string): string {
@@ -64,6 +66,17 @@ export function upstreamMessage(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
+/** An SSE chunk whose first real event is an error (Anthropic `event: error`, OpenAI `data: {"error"…}`), pings and comments skipped. */
+function opensWithError(chunk: Buffer): boolean {
+  const text = chunk.toString('latin1', 0, 2048);
+  for (const block of text.split('\n\n')) {
+    const lines = block.split('\n').filter((l) => l !== '' && !l.startsWith(':'));
+    if (lines.length === 0 || lines.some((l) => /^event:\s*ping/.test(l) || /^data:\s*\{"type":\s*"ping"/.test(l))) continue;
+    return lines.some((l) => /^event:\s*error/.test(l)) || /^data:\s*\{"error"/.test(lines[0]);
+  }
+  return false;
+}
+
 function isEventStream(headers: Exchange['headers']): boolean {
   const ct = headers['content-type'];
   return typeof ct === 'string' && ct.includes('text/event-stream');
@@ -74,7 +87,9 @@ export function runAttempt(upstream: Upstream, a: AttemptInput, started: number)
   const exchange = a.exchange;
   return new Promise<AttemptResult>((resolve) => {
     // Our own timer rather than undici's headersTimeout: undici's fast timers only resolve to about a second.
-    const deadline = a.firstByteMs > 0 ? setTimeout(() => exchange.abort(new DeadlineError('FIRST_BYTE_TIMEOUT', a.firstByteMs)), a.firstByteMs) : undefined;
+    let deadline = a.firstByteMs > 0 ? setTimeout(() => exchange.abort(new DeadlineError('FIRST_BYTE_TIMEOUT', a.firstByteMs)), a.firstByteMs) : undefined;
+    /** Stops reading an error body: what arrived so far is enough to go on. */
+    const enoughErrorBody = () => exchange.abort(new Error('error body read far enough'));
     let status = 0;
     let cause: Cause = 'OK';
     /** Set while reading an error body (a failing status, or an SSE stream that opened with an error event). */
@@ -90,7 +105,8 @@ export function runAttempt(upstream: Upstream, a: AttemptInput, started: number)
       const text = Buffer.concat(errorBody ?? []).subarray(0, ERROR_BODY_CAP).toString('utf8');
       if (sseError) {
         const overloaded = text.includes('overloaded');
-        done({ kind: 'failed', cause: overloaded ? 'OVERLOADED' : 'UPSTREAM_5XX', status, detail: upstreamMessage(text.replace(/^event: error\s*data:\s*/, '')) });
+        const data = /^data:\s*(.*)$/m.exec(text)?.[1] ?? text;
+        done({ kind: 'failed', cause: overloaded ? 'OVERLOADED' : 'UPSTREAM_5XX', status, detail: upstreamMessage(data) });
       } else {
         done({ kind: 'failed', cause, status, detail: upstreamMessage(text), headers: exchange.headers, bodyText: text });
       }
@@ -99,20 +115,26 @@ export function runAttempt(upstream: Upstream, a: AttemptInput, started: number)
       onHeaders(code) {
         status = code;
         cause = causeOfStatus(code);
-        if (cause !== 'OK' && cause !== 'CLIENT_ERROR') errorBody = [];
+        if (cause !== 'OK' && cause !== 'CLIENT_ERROR') {
+          errorBody = [];
+          clearTimeout(deadline);
+          deadline = setTimeout(enoughErrorBody, Math.min(ERROR_BODY_MS, a.firstByteMs || ERROR_BODY_MS));
+        }
       },
       onData(chunk) {
         if (errorBody) {
           errorBody.push(chunk);
           errorSize += chunk.length;
-          if (errorSize >= ERROR_BODY_CAP) exchange.abort(new Error('error body read up to its cap'));
+          // An SSE error event is complete at its blank line; a JSON body at the cap.
+          if (errorSize >= ERROR_BODY_CAP || (sseError && chunk.includes('\n\n'))) enoughErrorBody();
           return;
         }
-        if (cause === 'OK' && isEventStream(exchange.headers) && chunk.toString('latin1', 0, 64).startsWith('event: error')) {
+        if (cause === 'OK' && isEventStream(exchange.headers) && opensWithError(chunk)) {
           // An SSE stream that opens with an error (e.g. overloaded) has sent the client nothing yet: fail over.
           sseError = true;
           errorBody = [chunk];
           errorSize = chunk.length;
+          if (chunk.includes('\n\n')) enoughErrorBody();
           return;
         }
         exchange.pause();

@@ -116,6 +116,8 @@ export function causeOfError(err: unknown): Cause {
   if (codes.some((c) => DNS_CODES.has(c))) return 'UPSTREAM_DNS';
   if (codes.some((c) => CONNECT_CODES.has(c))) return 'UPSTREAM_CONNECT';
   if (codes.some((c) => RESET_CODES.has(c))) return 'UPSTREAM_RESET';
+  // llhttp parse errors: the upstream answered with something that is not valid HTTP.
+  if (codes.some((c) => c.startsWith('HPE_'))) return 'UPSTREAM_5XX';
   return 'UPSTREAM_CONNECT';
 }
 

@@ -255,7 +255,8 @@ function validateProxy(value: string | undefined): string | undefined {
   } catch {
     // Reported below.
   }
-  throw new ConfigError('upstreamProxy', `must be an http(s) proxy URL or "env", got ${JSON.stringify(value)}`);
+  // The URL may carry proxy credentials: never echo them.
+  throw new ConfigError('upstreamProxy', `must be an http(s) proxy URL or "env", got ${JSON.stringify(value.replace(/\/\/[^/@]*@/, '//…@'))}`);
 }
 
 /** Checks a parsed config object, fills defaults, and throws a ConfigError naming the first bad field. */

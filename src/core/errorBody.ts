@@ -25,7 +25,7 @@ export function describeAttempt(a: AttemptRecord): string {
 /** The JSON body of an error the proxy answers with. */
 export function errorBody(protocol: Protocol, status: number, code: string, message: string, attempts: AttemptRecord[] = []): string {
   const trace = attempts.length > 0 ? ` Attempts: ${attempts.map((a, i) => `${i + 1}) ${describeAttempt(a)}`).join('; ')}.` : '';
-  const full = `Switchyard: ${message}${trace}`;
+  const full = `Switchyard: ${/[.!?]$/.test(message) ? message : `${message}.`}${trace}`;
   const switchyard = { code, attempts };
   if (protocol === 'anthropic') {
     return JSON.stringify({ type: 'error', error: { type: anthropicType(status), message: full }, switchyard });

@@ -27,6 +27,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private sink: ExchangeSink | undefined;
   private queue: Queued[] = [];
   private settled = false;
+  /** Aborted before undici handed us a controller: undici's later events are ignored. */
+  private cancelled = false;
 
   /** Routes events to `sink`, first delivering whatever arrived while no sink was attached. */
   attach(sink: ExchangeSink): void {
@@ -44,7 +46,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
   abort(reason: Error): void {
     if (this.settled) return;
     this.abortReason ??= reason;
-    this.controller?.abort(reason);
+    if (this.controller) {
+      this.controller.abort(reason);
+      return;
+    }
+    // Still connecting: undici only hands out a controller once the socket is up, which can take the
+    // whole connect timeout. Settle now; onRequestStart kills the socket if it ever arrives.
+    this.cancelled = true;
+    this.settle();
+    this.deliver({ kind: 'error', err: reason });
   }
 
   pause(): void {
@@ -61,21 +71,25 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (this.cancelled) return;
     this.status = statusCode;
     this.headers = headers;
     this.deliver({ kind: 'headers' });
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.cancelled) return;
     this.deliver({ kind: 'data', chunk });
   }
 
   onResponseEnd(): void {
+    if (this.cancelled) return;
     this.settle();
     this.deliver({ kind: 'end' });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.cancelled) return;
     this.settle();
     this.deliver({ kind: 'error', err });
   }

@@ -42,7 +42,7 @@ function presentedClientKey(h: IncomingHttpHeaders): string | undefined {
  */
 export function checkRequest(h: IncomingHttpHeaders, boundHost: string, allowedOrigins: readonly string[], clientKey: string | undefined): GuardVerdict | undefined {
   const host = h.host;
-  if (isLoopbackHost(hostName(boundHost)) || boundHost === 'localhost') {
+  if (isLoopbackHost(boundHost.replace(/^\[|\]$/g, ''))) {
     if (!host || !isLoopbackHost(hostName(host))) {
       return { status: 403, code: 'FORBIDDEN_HOST', message: `Host ${JSON.stringify(host ?? '')} is not a loopback name; Switchyard only answers requests addressed to localhost (DNS rebinding protection).` };
     }

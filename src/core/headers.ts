@@ -4,8 +4,11 @@ import { AuthStyle } from './config';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 const AUTH = new Set(['authorization', 'x-api-key', 'api-key']);
-/** Headers the proxy sets itself or that belong to the client-proxy hop only. */
-const REQUEST_OWN = new Set(['host', 'content-length', 'x-switchyard-key', 'expect']);
+/**
+ * Headers the proxy sets itself or that belong to the client-proxy hop only. `accept-encoding` is
+ * replaced by `identity`: the proxy must read SSE events and error bodies, which it cannot in gzip.
+ */
+const REQUEST_OWN = new Set(['host', 'content-length', 'x-switchyard-key', 'expect', 'accept-encoding']);
 
 const NONE_LISTED: ReadonlySet<string> = new Set();
 
@@ -32,6 +35,7 @@ export function upstreamRequestHeaders(rawHeaders: string[], key: string | undef
     else out.push('x-api-key', key);
   }
   if (bodyLength !== null) out.push('content-length', String(bodyLength));
+  out.push('accept-encoding', 'identity');
   return out;
 }
 
@@ -47,9 +51,12 @@ export function clientResponseHeaders(headers: Record<string, string | string[] 
   return out;
 }
 
+const TRAIT_WINDOW = 64 * 1024;
+
 /** What the proxy needs to know of a request body: whether it asks for a stream, and its model. */
 export function requestTraits(body: Buffer | null, accept: string | undefined): { stream: boolean; model: string | undefined } {
-  const text = body !== null && body.length > 0 ? body.toString('latin1') : '';
+  // Only the head and the tail: top-level keys sit there, and a 30 MB body would block the event loop for ~25 ms.
+  const text = body === null || body.length === 0 ? '' : body.length <= 2 * TRAIT_WINDOW ? body.toString('latin1') : `${body.toString('latin1', 0, TRAIT_WINDOW)}\n${body.toString('latin1', body.length - TRAIT_WINDOW)}`;
   // An unescaped `"stream"` can only be a JSON key, never text inside a string value.
   const stream = (accept !== undefined && accept.includes('text/event-stream')) || /"stream"\s*:\s*true/.test(text);
   const model = /"model"\s*:\s*"([^"\\]{1,200})"/.exec(text)?.[1];

@@ -50,6 +50,8 @@ export interface HealthStore {
   end(endpointId: string, keyId: string | undefined, cause: Cause, message: string, ttfbMs?: number, opts?: { configFault?: boolean; probe?: boolean }): void;
   coolKey(keyId: string, until: number, cause: Cause, message: string): void;
   invalidateKey(keyId: string, message: string): void;
+  /** Takes back an invalidation that turned out to be about the request, not the key. */
+  restoreKey(keyId: string): void;
   /** Forgets failures, ejection and key cooldowns of an endpoint (probe now / re-enable). */
   reset(endpointId: string): void;
   onChange(listener: () => void): () => void;
@@ -200,6 +202,14 @@ export class MemoryHealthStore implements HealthStore {
     r.invalidUntil = now + this.config.invalidKeyMs;
     r.lastError = { cause: 'KEY_INVALID', message, at: now };
     this.emitTransition({ kind: 'key', keyId, to: 'invalid', until: r.invalidUntil, lastError: r.lastError });
+    this.emit();
+  }
+
+  restoreKey(keyId: string): void {
+    const r = this.keys.get(keyId);
+    if (!r) return;
+    r.invalidUntil = undefined;
+    r.lastError = undefined;
     this.emit();
   }
 

@@ -49,9 +49,10 @@ export interface RequestRecord {
 export class Redactor {
   private secrets: string[] = [];
 
-  setSecrets(secrets: readonly string[]): void {
+  /** Adds secrets to redact; earlier ones are kept, since requests on an older config may still use them. */
+  addSecrets(secrets: readonly string[]): void {
     // Longest first so a key that contains another is replaced whole.
-    this.secrets = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+    this.secrets = [...new Set([...this.secrets, ...secrets])].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
   }
 
   redact(text: string): string {

@@ -105,6 +105,7 @@ export class Pipeline {
     let keyRetries = 0;
     let lastFailure: { failed: Failed; endpoint: RuntimeEndpoint; key: RuntimeKey | undefined } | undefined;
     const rejectedKeys: string[] = [];
+    const forbidden: { keyId: string; detail: string }[] = [];
 
     while (endpointFailures < retry.maxAttempts && keyRetries <= MAX_KEY_RETRIES) {
       if (s.abortReason) return this.aborted(s);
@@ -119,6 +120,8 @@ export class Pipeline {
       }
       if (pick.kind === 'no-key') {
         if (pick.cooling) return this.allCooling(s, pick.earliestUntil);
+        // Every key was used by this request and none was rejected: they were rate limited with cooldowns already over.
+        if (rejectedKeys.length === 0 && lastFailure?.failed.cause === 'RATE_LIMITED') return this.allCooling(s, Date.now());
         return this.allKeysRejected(s, lastFailure?.failed, rejectedKeys);
       }
       const { endpoint, key } = pick;
@@ -146,13 +149,17 @@ export class Pipeline {
         }
       } else if (result.cause === 'KEY_INVALID') {
         keyRetries++;
-        if (key) {
-          usedKeys.add(key.id);
-          rejectedKeys.push(`${endpoint.name} ${key.suffix} (${result.status})`);
-          this.deps.health.invalidateKey(key.id, `${result.status}: ${result.detail}`);
-        } else {
+        if (!key) return this.passThroughFailure(s, endpoint, result);
+        const sameRefusal = forbidden.find((f) => result.status === 403 && f.detail === result.detail);
+        if (sameRefusal) {
+          // Two keys refused with the same 403 message: the request is forbidden (a model, a region), not the keys.
+          this.deps.health.restoreKey(sameRefusal.keyId);
           return this.passThroughFailure(s, endpoint, result);
         }
+        if (result.status === 403) forbidden.push({ keyId: key.id, detail: result.detail });
+        usedKeys.add(key.id);
+        rejectedKeys.push(`${endpoint.name} ${key.suffix} (${result.status})`);
+        this.deps.health.invalidateKey(key.id, `${result.status}: ${result.detail}`);
       } else {
         avoid.add(endpoint.id);
         endpointFailures++;
@@ -266,7 +273,7 @@ export class Pipeline {
     this.finish(s, status, 'KEYS_INVALID', null, 0);
   }
 
-  /** A keyless endpoint's 401/403/429 belongs to the client's own key: pass it through unchanged. */
+  /** An upstream refusal that belongs to the client (its own key, or a request it may not make): pass it through unchanged. */
   private passThroughFailure(s: RequestState, endpoint: RuntimeEndpoint, failed: Failed): void {
     const { res } = s;
     const headers: Record<string, string> = { 'content-type': 'application/json', ...this.switchyardHeaders(s, endpoint) };

@@ -11,6 +11,8 @@ export class SseWatcher {
   /** The upstream itself sent an error event. */
   upstreamError: string | undefined;
   private tail = '';
+  /** The tail is the end of an over-long line rather than the start of a new one. */
+  private midLine = false;
 
   constructor(private readonly protocol: Protocol) {}
 
@@ -20,10 +22,25 @@ export class SseWatcher {
     const text = this.tail + chunk.toString('latin1');
     let start = 0;
     for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
-      this.line(text.slice(start, nl));
+      const segment = text.slice(start, nl);
+      if (this.midLine) this.fragment(segment);
+      else this.line(segment);
+      this.midLine = false;
       start = nl + 1;
     }
-    this.tail = text.length - start > 4096 ? '' : text.slice(start);
+    if (text.length - start > 4096) {
+      // A very long line (a big delta): look for the end markers in it now and keep only a short overlap.
+      this.fragment(text.slice(start));
+      this.tail = text.slice(-64);
+      this.midLine = true;
+    } else {
+      this.tail = text.slice(start);
+    }
+  }
+
+  /** Part of a line whose start was already seen: only the end markers matter there. */
+  private fragment(text: string): void {
+    if (this.protocol === 'anthropic' ? text.includes('"type":"message_stop"') : /"finish_reason":\s*"/.test(text)) this.finished = true;
   }
 
   private line(raw: string): void {

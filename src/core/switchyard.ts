@@ -59,7 +59,7 @@ export class Switchyard {
 
   constructor(private readonly options: SwitchyardOptions) {
     this.snap = buildSnapshot(options.config, 1, options.tokens, options.env);
-    this.redactor.setSecrets(this.snap.secrets);
+    this.redactor.addSecrets(this.snap.secrets);
     this.logger = redactingLogger(options.logger ?? silentLogger, this.redactor);
     this.health = new MemoryHealthStore(options.config.health);
     this.health.onChange(() => this.emitChange());
@@ -151,7 +151,7 @@ export class Switchyard {
   applyConfig(config: SwitchyardConfig): void {
     const previous = this.snap.config;
     this.snap = buildSnapshot(config, this.snap.generation + 1, this.options.tokens, this.options.env);
-    this.redactor.setSecrets(this.snap.secrets);
+    this.redactor.addSecrets(this.snap.secrets);
     this.health.setConfig(config.health);
     this.budget.setConfig(config.retry);
     this.upstream.setOptions(this.upstreamOptions(config));

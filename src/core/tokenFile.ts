@@ -17,6 +17,8 @@ function slot(cluster: string, endpoint: string): string {
 /** Keys kept in memory after one read; writes go to disk atomically with mode 0600. */
 export class TokenFile implements TokenSource {
   private tokens: TokenMap = {};
+  /** Saves run one after another so two quick edits cannot land on disk out of order. */
+  private saving: Promise<void> = Promise.resolve();
   readonly file: string;
 
   constructor(file: string = DEFAULT_TOKEN_FILE) {
@@ -64,6 +66,7 @@ export class TokenFile implements TokenSource {
   /** Removes the keys whose value ends with the given suffix; returns how many went. */
   async remove(cluster: string, endpoint: string, suffix: string): Promise<number> {
     const bare = suffix.replace(/^…/, '');
+    if (bare.length < 4) throw new Error('give at least the last 4 characters of the key to remove');
     const current = this.tokensFor(cluster, endpoint);
     const kept = current.filter((k) => !k.endsWith(bare));
     this.tokens[slot(cluster, endpoint)] = kept;
@@ -71,7 +74,13 @@ export class TokenFile implements TokenSource {
     return current.length - kept.length;
   }
 
-  private async save(): Promise<void> {
+  private save(): Promise<void> {
+    const next = this.saving.then(() => this.write());
+    this.saving = next.catch(() => undefined);
+    return next;
+  }
+
+  private async write(): Promise<void> {
     await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
     await fs.promises.writeFile(tmp, JSON.stringify(this.tokens, null, 2), { mode: 0o600 });

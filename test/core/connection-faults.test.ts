@@ -2,13 +2,17 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { closeAllUpstreams, okJson, refusedPort, startUpstream, stall } from './support/upstream';
 import { delay, send, startProxy, stopAllProxies } from './support/proxy';
 import { selfSignedLoopbackCert } from './support/diagCerts';
 
+const closers: (() => void)[] = [];
+
 after(async () => {
+  for (const close of closers) close();
   await stopAllProxies();
   await closeAllUpstreams();
 });
@@ -100,6 +104,7 @@ test('a host name that does not resolve is a DNS failure and fails over', async 
 
 test('a TLS server that never finishes the handshake hits the connect deadline and fails over', async () => {
   const silent = net.createServer(() => undefined);
+  closers.push(() => silent.close());
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const port = (silent.address() as net.AddressInfo).port;
   const good = await startUpstream(okJson('good'));
@@ -114,12 +119,15 @@ test('a TLS server that never finishes the handshake hits the connect deadline a
   for (const r of results) assert.equal(r.status, 200);
   const ep = proxy.sy.stats().endpoints.find((e) => e.name === 'silent')!;
   assert.equal(ep.lastError?.cause, 'UPSTREAM_CONNECT');
-  silent.close();
 });
 
 test('a self-signed certificate is a TLS configuration fault: ejected at once, request saved elsewhere', async () => {
   const { key, cert } = selfSignedLoopbackCert('localhost');
   const tlsServer = https.createServer({ key, cert }, (_req, res) => res.end('{}'));
+  closers.push(() => {
+    tlsServer.closeAllConnections();
+    tlsServer.close();
+  });
   await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
   const port = (tlsServer.address() as net.AddressInfo).port;
   const good = await startUpstream(okJson('good'));
@@ -132,8 +140,6 @@ test('a self-signed certificate is a TLS configuration fault: ejected at once, r
   const ep = proxy.sy.stats().endpoints.find((e) => e.name === 'selfsigned')!;
   assert.equal(ep.lastError?.cause, 'UPSTREAM_TLS');
   assert.equal(ep.state, 'open', 'a certificate error ejects at once');
-  tlsServer.closeAllConnections();
-  tlsServer.close();
 });
 
 test('a stall before headers hits the first-byte deadline, fails over, and 504s when every attempt timed out', async () => {
@@ -167,4 +173,21 @@ test('a stall before headers hits the first-byte deadline, fails over, and 504s 
     attempts.map((a) => a.cause),
     ['UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT'],
   );
+});
+
+test('a client that leaves while the upstream connection is still being set up is let go at once', async () => {
+  const silent = net.createServer(() => undefined);
+  closers.push(() => silent.close());
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as net.AddressInfo).port;
+  const proxy = await startProxy([{ name: 'silent', baseUrl: `https://127.0.0.1:${port}` }], { timeouts: { connectMs: 5000 } });
+  const req = http.request({ host: '127.0.0.1', port: proxy.port, method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' } });
+  req.on('error', () => undefined);
+  req.end('{"model":"m"}');
+  await delay(100);
+  const abortedAt = Date.now();
+  req.destroy();
+  while (proxy.sy.stats().requests.inFlight > 0 && Date.now() - abortedAt < 1000) await delay(10);
+  assert.equal(proxy.sy.stats().requests.inFlight, 0, 'released well before the 5 s connect timeout');
+  assert.equal(proxy.sy.stats().endpoints[0].inFlight, 0);
 });

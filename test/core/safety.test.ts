@@ -97,3 +97,9 @@ test('an optional client key is required when configured and never forwarded ups
   assert.equal(up.requests[0].headers['x-switchyard-key'], undefined);
   assert.equal(up.requests[0].headers['x-api-key'], 'sk-test-upstream-0001');
 });
+
+test('the DNS-rebinding guard also holds when bound to ::1', async () => {
+  const { checkRequest } = await import('../../src/core/guard');
+  assert.equal(checkRequest({ host: 'evil.example.com:7860' }, '::1', [], undefined)?.code, 'FORBIDDEN_HOST');
+  assert.equal(checkRequest({ host: '[::1]:7860' }, '::1', [], undefined), undefined);
+});

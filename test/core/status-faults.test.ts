@@ -160,3 +160,40 @@ test('429 on keyless endpoints belongs to the client key: tried elsewhere, then 
   assert.equal(a.requests.length + b.requests.length, 2, 'each endpoint tried once');
   assert.ok(proxy.sy.stats().endpoints.every((e) => e.state === 'healthy'), 'a 429 is not ill health');
 });
+
+test('a 429 whose cooldown is already over by the time every key was tried still answers 429, never 401', async () => {
+  const up = await startUpstream(status(429, { 'retry-after-ms': '0' }, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }));
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-zero-0001'] }]);
+  const r = await send(proxy.port);
+  assert.equal(r.status, 429);
+  assert.equal(r.json().error.type, 'rate_limit_error');
+});
+
+test('a failing status whose body stalls fails over after a short error-body wait, not the first-byte deadline', async () => {
+  const stalling = await startUpstream((_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.write('{"error":');
+  });
+  const good = await startUpstream(okJson('good'));
+  const proxy = await startProxy(
+    [
+      { name: 'stalling', baseUrl: stalling.url, priority: 0 },
+      { name: 'good', baseUrl: good.url, priority: 1 },
+    ],
+    { strategy: 'priority', timeouts: { firstByteMs: 20_000 } },
+  );
+  const started = Date.now();
+  const r = await send(proxy.port);
+  assert.equal(r.json().served_by, 'good');
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+});
+
+test('the same 403 on two keys is about the request (a model, a region): passed through, and no key stays invalid', async () => {
+  const up = await startUpstream(status(403, {}, { type: 'error', error: { type: 'permission_error', message: 'model not allowed for this organization' } }));
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-k1-0001', 'sk-test-k2-0002', 'sk-test-k3-0003'] }]);
+  const r = await send(proxy.port);
+  assert.equal(r.status, 403);
+  assert.equal(r.json().error.message, 'model not allowed for this organization');
+  assert.equal(up.requests.length, 2, 'stopped after the second identical refusal');
+  assert.ok(proxy.sy.stats().endpoints[0].tokens.every((t) => t.state === 'ok'), JSON.stringify(proxy.sy.stats().endpoints[0].tokens));
+});

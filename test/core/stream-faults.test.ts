@@ -196,3 +196,35 @@ test('backpressure: a client that stops reading stops the upstream too, instead 
   assert.equal(r.status, 200);
   assert.equal(received, 32 * 1024 * 1024);
 });
+
+test('the upstream is asked for an uncompressed body, so SSE events stay readable even behind a compressing relay', async () => {
+  const zlib = await import('node:zlib');
+  const up = await startUpstream((req, res) => {
+    const gzip = /gzip/.test(String(req.headers['accept-encoding'] ?? ''));
+    const body = ANTHROPIC_EVENTS.map(([n, d]) => sseEvent(n, d)).join('');
+    res.writeHead(200, { 'content-type': 'text/event-stream', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+    res.end(gzip ? zlib.gzipSync(body) : body);
+  });
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url }]);
+  const r = await send(proxy.port, { body: STREAM_BODY, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+  assert.equal(up.requests[0].headers['accept-encoding'], 'identity');
+  assert.equal(r.aborted, false);
+  assert.match(r.text, /event: message_stop/);
+  assert.equal(proxy.sy.stats().endpoints[0].failures, 0);
+});
+
+test('an SSE stream that opens with an error event after a ping fails over before anything reaches the client', async () => {
+  const failing = await startUpstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(': keep-alive\n\nevent: ping\ndata: {"type": "ping"}\n\nevent: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
+  });
+  const good = await startUpstream(anthropicStream());
+  const proxy = await startProxy([
+    { name: 'failing', baseUrl: failing.url, weight: 100 },
+    { name: 'good', baseUrl: good.url, weight: 1 },
+  ]);
+  const r = await send(proxy.port, { body: STREAM_BODY });
+  assert.equal(r.headers['x-switchyard-endpoint'], 'good');
+  assert.doesNotMatch(r.text, /overloaded_error/);
+  assert.equal(proxy.sy.stats().endpoints.find((e) => e.name === 'failing')!.lastError?.cause, 'OVERLOADED');
+});

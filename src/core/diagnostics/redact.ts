@@ -23,7 +23,7 @@ export function scrubText(text: string, redactor: Redactor): string {
 /** Any text (a rendered report, notes added to it) scrubbed like a report: `secrets` plus key-shaped strings. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   const redactor = new Redactor();
-  redactor.setSecrets(secrets);
+  redactor.addSecrets(secrets);
   return scrubText(text, redactor);
 }
 
@@ -39,7 +39,7 @@ function scrubValue(v: EvidenceValue, redactor: Redactor): EvidenceValue {
  */
 export function redactReport(report: DiagnosticReport, secrets: readonly string[] = []): DiagnosticReport {
   const redactor = new Redactor();
-  redactor.setSecrets(secrets);
+  redactor.addSecrets(secrets);
   const text = (s: string) => scrubText(s, redactor);
   const out: DiagnosticReport = {
     ...report,

@@ -30,7 +30,7 @@ function runClaude(baseUrl: string): Promise<{ code: number | null; stdout: stri
           PATH: process.env.PATH,
           HOME: home,
           ANTHROPIC_BASE_URL: baseUrl,
-          ANTHROPIC_API_KEY: 'sk-ant-client-placeholder-0000',
+          ANTHROPIC_API_KEY: 'client-placeholder-key-0000',
           CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
           DISABLE_TELEMETRY: '1',
         },

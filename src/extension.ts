@@ -76,12 +76,18 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSwitchyard(e)) return;
       logger.setLevel(readSetting(Settings.logLevel, 'info'));
-      void proxy.reload();
+      proxy.reload().then(undefined, showFailure);
     }),
   );
 
   const ready = proxy.initialize();
+  ready.then(undefined, showFailure);
   return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, ready };
+}
+
+/** A failure of work nobody awaits (already logged by the service): a message, not an unhandled rejection. */
+function showFailure(err: unknown): void {
+  void vscode.window.showErrorMessage(`Switchyard: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 /** Stops the proxy; in-flight requests get a short grace period. */

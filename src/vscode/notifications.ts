@@ -14,6 +14,11 @@ const RETRY = 'Retry';
 const OPEN_SETTINGS = 'Open Settings';
 const MOVE_KEYS = 'Move to SecretStorage';
 
+/** An action that failed (a settings file VS Code cannot write, SecretStorage unavailable) says so instead of rejecting unseen. */
+function showFailure(err: unknown): void {
+  void vscode.window.showErrorMessage(`Switchyard: ${err instanceof Error ? err.message : String(err)}`);
+}
+
 /** Shows each distinct message once until it changes, so polling and reloads do not pile up toasts. */
 export class Notifier implements ProxyNotifier {
   private lastForeign: string | undefined;
@@ -33,9 +38,10 @@ export class Notifier implements ProxyNotifier {
         await writeSetting(Settings.port, next);
         void vscode.window.showInformationMessage(`Switchyard now uses port ${next} (setting switchyard.port). Tools in new terminals pick it up; others need the new base URL.`);
       } else if (choice === RETRY) {
-        await vscode.commands.executeCommand(Commands.startProxy);
+        // The command reports its own failure.
+        await vscode.commands.executeCommand(Commands.startProxy).then(undefined, () => undefined);
       }
-    });
+    }).then(undefined, showFailure);
   }
 
   settingsInvalid(message: string, setting: string): void {
@@ -59,12 +65,13 @@ export class Notifier implements ProxyNotifier {
         for (const f of found) await this.tokens.add(f.cluster, f.endpoint, f.keys);
         await writeSetting(Settings.clusters, withoutSettingsKeys(readSetting<unknown>(Settings.clusters, [])));
         void vscode.window.showInformationMessage(`Moved ${found.reduce((n, f) => n + f.keys.length, 0)} keys to SecretStorage and removed them from settings.`);
-      });
+      })
+      .then(undefined, showFailure);
   }
 
   listenFailed(message: string): void {
     void vscode.window.showErrorMessage(`Switchyard: ${message}`, USE_ANOTHER_PORT).then(async (choice) => {
       if (choice === USE_ANOTHER_PORT) await writeSetting(Settings.port, await freePort('127.0.0.1'));
-    });
+    }).then(undefined, showFailure);
   }
 }

@@ -111,7 +111,7 @@ export class ProxyService extends Disposable {
 
   constructor(private readonly o: ProxyServiceOptions) {
     super();
-    this._register(o.tokens.onDidChange(() => void this.serial(async () => this.onTokensChanged())));
+    this._register(o.tokens.onDidChange(() => this.background(async () => this.onTokensChanged())));
     this._register(
       toDisposable(() => {
         if (this.pollTimer) clearTimeout(this.pollTimer);
@@ -399,7 +399,7 @@ export class ProxyService extends Disposable {
     if (this.shuttingDown) return;
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined;
-      void this.serial(() => this.pollOnce());
+      this.background(() => this.pollOnce());
     }, this.pollInterval());
   }
 
@@ -470,6 +470,11 @@ export class ProxyService extends Disposable {
       this.changeTimer = undefined;
       this._onDidChange.fire();
     }, soon ? 10 : (this.o.changeThrottleMs ?? 250));
+  }
+
+  /** Queued work nobody awaits: serial() already logs its failure, so it must not become an unhandled rejection. */
+  private background(work: () => Promise<unknown>): void {
+    this.serial(work).then(undefined, () => undefined);
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {

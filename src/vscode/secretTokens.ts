@@ -37,7 +37,8 @@ export class SecretTokenStore extends Disposable implements TokenSource {
     super();
     this._register(
       secrets.onDidChange((e) => {
-        if (e.key.startsWith(SECRET_PREFIX)) void this.serial(() => this.reloadSlot(e.key));
+        // A failed read (locked keyring) keeps the cached keys; the next change event tries again.
+        if (e.key.startsWith(SECRET_PREFIX)) this.serial(() => this.reloadSlot(e.key)).then(undefined, () => undefined);
       }),
     );
   }

@@ -162,6 +162,7 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
       treeView.onDidChangeVisibility((e) => {
         this.visible = e.visible;
         if (e.visible && this.dirty) this.refresh();
+        else if (!e.visible) this.scheduleTick();
       }),
     );
   }

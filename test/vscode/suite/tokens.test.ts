@@ -3,7 +3,9 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import type { AddTokensResult } from '../../../src/vscode/commands';
+import { validateConfig } from '../../../src/core';
 import { Commands } from '../../../src/vscode/constants';
+import { SecretTokenStore, secretKey } from '../../../src/vscode/secretTokens';
 import type { KeyNode, TreeNode } from '../../../src/vscode/tree';
 import { api, cluster, configure, freePort, resetSettings, send, servingPort, startUpstream, Upstream, waitFor } from './helpers';
 
@@ -92,4 +94,40 @@ suite('tokens', () => {
     assert.ok(!a.tokens.tokensFor('main', 'keyed').includes(keys[7]));
     await waitFor('the stats to list 27 keys', () => a.service.view().stats?.clusters[0].endpoints[0].tokens.length === 27);
   });
+
+  test('a SecretStorage that fails to read after a change keeps the cached keys and rejects nothing unseen', async () => {
+    const changed = new vscode.EventEmitter<vscode.SecretStorageChangeEvent>();
+    let failing = false;
+    const stored = new Map<string, string>([[secretKey('main', 'keyed'), JSON.stringify([keys[0]])]]);
+    const secrets: vscode.SecretStorage = {
+      get: async (k) => {
+        if (failing) throw new Error('the keyring is locked');
+        return stored.get(k);
+      },
+      store: async (k, v) => void stored.set(k, v),
+      delete: async (k) => void stored.delete(k),
+      onDidChange: changed.event,
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const store = new SecretTokenStore(secrets);
+    try {
+      await store.load(validateConfigFor(port));
+      assert.deepStrictEqual(store.tokensFor('main', 'keyed'), [keys[0]]);
+      failing = true;
+      changed.fire({ key: secretKey('main', 'keyed') });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepStrictEqual(unhandled, []);
+      assert.deepStrictEqual(store.tokensFor('main', 'keyed'), [keys[0]]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      store.dispose();
+      changed.dispose();
+    }
+  });
 });
+
+function validateConfigFor(port: number) {
+  return validateConfig({ port, clusters: [{ name: 'main', endpoints: [{ name: 'keyed', baseUrl: 'http://127.0.0.1:1' }] }] });
+}

@@ -188,12 +188,21 @@ function section<T extends object>(raw: unknown, path: string, defaults: T, mins
   return out as T;
 }
 
+/**
+ * A value as it may appear in an error message: short values and URLs verbatim, anything long and
+ * URL-less only by length and suffix, since a key pasted into the wrong field must not be echoed.
+ */
+export function shownValue(value: string): string {
+  if (value.length <= 16 || value.includes('://')) return JSON.stringify(value.replace(/\/\/[^/@]*@/, '//…@'));
+  return `a ${value.length}-character value ending …${value.slice(-4)}`;
+}
+
 function parseBaseUrl(value: string, field: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(field, `is not a valid URL: ${JSON.stringify(value)}`);
+    throw new ConfigError(field, `is not a valid URL: ${shownValue(value)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(field, `must use http or https, got ${url.protocol}`);
   if (url.search || url.hash) throw new ConfigError(field, 'must not contain a query string or fragment');
@@ -216,7 +225,7 @@ function validateEndpoint(raw: unknown, path: string): EndpointConfig {
   }
   const tokenEnv = str(raw, 'tokenEnv', path, false);
   const auth = str(raw, 'auth', path, false);
-  if (auth !== undefined && auth !== 'x-api-key' && auth !== 'bearer') throw new ConfigError(`${path}.auth`, `must be "x-api-key" or "bearer", got ${JSON.stringify(auth)}`);
+  if (auth !== undefined && auth !== 'x-api-key' && auth !== 'bearer') throw new ConfigError(`${path}.auth`, `must be "x-api-key" or "bearer", got ${shownValue(auth)}`);
   if (raw.disabled !== undefined && typeof raw.disabled !== 'boolean') throw new ConfigError(`${path}.disabled`, 'must be true or false');
   return {
     name,
@@ -234,9 +243,9 @@ function validateCluster(raw: unknown, path: string): ClusterConfig {
   if (!isObj(raw)) throw new ConfigError(path, 'must be an object');
   const name = str(raw, 'name', path, true)!;
   const protocol = str(raw, 'protocol', path, false) ?? 'anthropic';
-  if (!PROTOCOLS.includes(protocol as Protocol)) throw new ConfigError(`${path}.protocol`, `must be one of ${PROTOCOLS.join(', ')}, got ${JSON.stringify(protocol)}`);
+  if (!PROTOCOLS.includes(protocol as Protocol)) throw new ConfigError(`${path}.protocol`, `must be one of ${PROTOCOLS.join(', ')}, got ${shownValue(protocol)}`);
   const strategy = str(raw, 'strategy', path, false) ?? 'weighted-round-robin';
-  if (!STRATEGIES.includes(strategy as Strategy)) throw new ConfigError(`${path}.strategy`, `must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
+  if (!STRATEGIES.includes(strategy as Strategy)) throw new ConfigError(`${path}.strategy`, `must be one of ${STRATEGIES.join(', ')}, got ${shownValue(strategy)}`);
   if (!Array.isArray(raw.endpoints)) throw new ConfigError(`${path}.endpoints`, 'must be a list of endpoints');
   const endpoints = raw.endpoints.map((e, i) => validateEndpoint(e, `${path}.endpoints[${i}]`));
   const seen = new Set<string>();
@@ -256,7 +265,7 @@ function validateProxy(value: string | undefined): string | undefined {
     // Reported below.
   }
   // The URL may carry proxy credentials: never echo them.
-  throw new ConfigError('upstreamProxy', `must be an http(s) proxy URL or "env", got ${JSON.stringify(value.replace(/\/\/[^/@]*@/, '//…@'))}`);
+  throw new ConfigError('upstreamProxy', `must be an http(s) proxy URL or "env", got ${shownValue(value)}`);
 }
 
 /** Checks a parsed config object, fills defaults, and throws a ConfigError naming the first bad field. */
@@ -271,7 +280,7 @@ export function validateConfig(raw: unknown): SwitchyardConfig {
   });
   const activeCluster = str(raw, 'activeCluster', '', false) ?? clusters[0]?.name;
   if (activeCluster === undefined) throw new ConfigError('clusters', 'must contain at least one cluster');
-  if (!names.has(activeCluster)) throw new ConfigError('activeCluster', `names no configured cluster: ${JSON.stringify(activeCluster)} (have: ${[...names].join(', ')})`);
+  if (!names.has(activeCluster)) throw new ConfigError('activeCluster', `names no configured cluster: ${shownValue(activeCluster)} (have: ${[...names].join(', ')})`);
 
   const timeouts = section(raw.timeouts, 'timeouts', DEFAULT_TIMEOUTS, { connectMs: 1, firstByteMs: 1, streamFirstByteMs: 1, idleMs: 1 });
   const retry = section(raw.retry, 'retry', DEFAULT_RETRY, { maxAttempts: 1 });

@@ -57,3 +57,11 @@ test('a config error never echoes a key from the config', () => {
   const msg = fieldOf({ clusters: [{ name: 'm', endpoints: [{ ...endpoint, tokens: ['sk-secret-value-with space'] }] }] });
   assert.doesNotMatch(msg, /sk-secret/);
 });
+
+test('a key pasted into the wrong field is not echoed back, only its length and suffix', () => {
+  const pasted = ['sk', 'ant', 'api03', 'pasted-into-the-wrong-field-9z8y'].join('-');
+  const msg = fieldOf({ clusters: [{ name: 'm', endpoints: [{ name: 'e', baseUrl: pasted }] }] });
+  assert.match(msg, /^clusters\[0\]\.endpoints\[0\]\.baseUrl: is not a valid URL: a \d+-character value ending …9z8y$/);
+  assert.doesNotMatch(msg, /pasted-into/);
+  assert.match(fieldOf({ ...valid, upstreamProxy: 'socks5://user:hunter2@proxy:1080' }), /socks5:\/\/…@proxy:1080/);
+});

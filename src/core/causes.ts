@@ -25,19 +25,7 @@ export type Cause =
   | 'KEYS_INVALID'
   | 'NO_ENDPOINT';
 
-/** How the attempt loop reacts to a cause. */
-export type RetryScope =
-  /** Done: pass the response through (success or a client error). */
-  | 'none'
-  /** Same endpoint again, at once, on a fresh connection. */
-  | 'fresh-connection'
-  /** Another key, preferably on the same endpoint. */
-  | 'other-key'
-  /** A different endpoint. */
-  | 'other-endpoint';
-
 export interface CauseInfo {
-  retry: RetryScope;
   /** Whether the outcome counts against the endpoint's health. */
   endpointFailure: boolean;
   /** Plain words for logs and tooltips. */
@@ -45,28 +33,28 @@ export interface CauseInfo {
 }
 
 export const CAUSES: Record<Cause, CauseInfo> = {
-  OK: { retry: 'none', endpointFailure: false, label: 'ok' },
-  CLIENT_ERROR: { retry: 'none', endpointFailure: false, label: 'client error passed through' },
-  RATE_LIMITED: { retry: 'other-key', endpointFailure: false, label: 'rate limited (key cooling down)' },
-  KEY_INVALID: { retry: 'other-key', endpointFailure: false, label: 'key rejected (401/403)' },
-  OVERLOADED: { retry: 'other-endpoint', endpointFailure: true, label: 'upstream overloaded (529)' },
-  UPSTREAM_5XX: { retry: 'other-endpoint', endpointFailure: true, label: 'upstream server error' },
-  UPSTREAM_CONNECT: { retry: 'other-endpoint', endpointFailure: true, label: 'could not connect' },
-  UPSTREAM_DNS: { retry: 'other-endpoint', endpointFailure: true, label: 'host name did not resolve' },
-  UPSTREAM_TLS: { retry: 'other-endpoint', endpointFailure: true, label: 'TLS handshake or certificate failed' },
-  UPSTREAM_TIMEOUT: { retry: 'other-endpoint', endpointFailure: true, label: 'no response before the first-byte deadline' },
-  UPSTREAM_RESET: { retry: 'other-endpoint', endpointFailure: true, label: 'connection reset before any response' },
-  STALE_SOCKET: { retry: 'fresh-connection', endpointFailure: false, label: 'pooled connection closed on reuse' },
-  EMPTY_RESPONSE: { retry: 'other-endpoint', endpointFailure: true, label: 'empty 2xx response' },
-  STREAM_INCOMPLETE: { retry: 'none', endpointFailure: true, label: 'stream ended without its final event' },
-  STREAM_RESET: { retry: 'none', endpointFailure: true, label: 'connection reset mid-response' },
-  STREAM_STALLED: { retry: 'none', endpointFailure: true, label: 'response stalled past the idle deadline' },
-  TOTAL_TIMEOUT: { retry: 'none', endpointFailure: false, label: 'request exceeded the total time limit' },
-  CLIENT_ABORTED: { retry: 'none', endpointFailure: false, label: 'client went away' },
-  BUDGET_EXHAUSTED: { retry: 'none', endpointFailure: false, label: 'retry budget exhausted' },
-  KEYS_COOLING: { retry: 'none', endpointFailure: false, label: 'every key is cooling down' },
-  KEYS_INVALID: { retry: 'none', endpointFailure: false, label: 'no valid key left' },
-  NO_ENDPOINT: { retry: 'none', endpointFailure: false, label: 'every endpoint of the active cluster is disabled' },
+  OK: { endpointFailure: false, label: 'ok' },
+  CLIENT_ERROR: { endpointFailure: false, label: 'client error passed through' },
+  RATE_LIMITED: { endpointFailure: false, label: 'rate limited (key cooling down)' },
+  KEY_INVALID: { endpointFailure: false, label: 'key rejected (401/403)' },
+  OVERLOADED: { endpointFailure: true, label: 'upstream overloaded (529)' },
+  UPSTREAM_5XX: { endpointFailure: true, label: 'upstream server error' },
+  UPSTREAM_CONNECT: { endpointFailure: true, label: 'could not connect' },
+  UPSTREAM_DNS: { endpointFailure: true, label: 'host name did not resolve' },
+  UPSTREAM_TLS: { endpointFailure: true, label: 'TLS handshake or certificate failed' },
+  UPSTREAM_TIMEOUT: { endpointFailure: true, label: 'no response before the first-byte deadline' },
+  UPSTREAM_RESET: { endpointFailure: true, label: 'connection reset before any response' },
+  STALE_SOCKET: { endpointFailure: false, label: 'pooled connection closed on reuse' },
+  EMPTY_RESPONSE: { endpointFailure: true, label: 'empty 2xx response' },
+  STREAM_INCOMPLETE: { endpointFailure: true, label: 'stream ended without its final event' },
+  STREAM_RESET: { endpointFailure: true, label: 'connection reset mid-response' },
+  STREAM_STALLED: { endpointFailure: true, label: 'response stalled past the idle deadline' },
+  TOTAL_TIMEOUT: { endpointFailure: false, label: 'request exceeded the total time limit' },
+  CLIENT_ABORTED: { endpointFailure: false, label: 'client went away' },
+  BUDGET_EXHAUSTED: { endpointFailure: false, label: 'retry budget exhausted' },
+  KEYS_COOLING: { endpointFailure: false, label: 'every key is cooling down' },
+  KEYS_INVALID: { endpointFailure: false, label: 'no valid key left' },
+  NO_ENDPOINT: { endpointFailure: false, label: 'every endpoint of the active cluster is disabled' },
 };
 
 /** A deadline of ours ran out; its code says which. */

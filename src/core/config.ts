@@ -330,8 +330,3 @@ export function parseConfigText(text: string): SwitchyardConfig {
   }
   return validateConfig(raw);
 }
-
-/** The active cluster of a validated config. */
-export function activeClusterOf(config: SwitchyardConfig): ClusterConfig {
-  return config.clusters.find((c) => c.name === config.activeCluster)!;
-}

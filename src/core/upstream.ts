@@ -119,10 +119,6 @@ export class Upstream {
     return n;
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.agent.close(), this.viaProxy?.close(), ...[...this.fresh].map((c) => c.close())]).catch(() => undefined);
-  }
-
   /** Drops every connection at once (used when stopping after the grace period). */
   async destroy(): Promise<void> {
     await Promise.all([this.agent.destroy(), this.viaProxy?.destroy(), ...[...this.fresh].map((c) => c.destroy())]).catch(() => undefined);

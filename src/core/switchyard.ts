@@ -55,6 +55,8 @@ export class Switchyard {
   private listening: { host: string; port: number } | null = null;
   private requestLog: RequestLogFile | undefined;
   private seq = 0;
+  private stopping: Promise<void> | undefined;
+  private stopDeadline = Infinity;
   private totals = { total: 0, failed: 0 };
 
   constructor(private readonly options: SwitchyardOptions) {
@@ -125,15 +127,27 @@ export class Switchyard {
     return { host, port: addr.port, url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}` };
   }
 
-  /** Stops accepting, lets in-flight requests finish within the grace period, then cuts what is left. */
-  async stop(graceMs: number = this.config.timeouts.shutdownGraceMs): Promise<void> {
+  /**
+   * Stops accepting, lets in-flight requests finish within the grace period, then cuts what is left.
+   * Calling it again while stopping can only shorten the grace period.
+   */
+  stop(graceMs: number = this.config.timeouts.shutdownGraceMs): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    this.stopDeadline = Math.min(this.stopDeadline, deadline);
+    this.stopping ??= this.stopNow().finally(() => {
+      this.stopping = undefined;
+      this.stopDeadline = Infinity;
+    });
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const deadline = Date.now() + graceMs;
-      while (this.budget.inFlight > 0 && Date.now() < deadline) {
+      while (this.budget.inFlight > 0 && Date.now() < this.stopDeadline) {
         await new Promise((r) => setTimeout(r, 25));
         server.closeIdleConnections();
       }

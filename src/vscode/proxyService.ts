@@ -83,6 +83,9 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** How long an old listener may drain after a port or host change (deactivate cuts it shorter). */
+const RELISTEN_DRAIN_MS = 60 * 60_000;
+
 export class ProxyService extends Disposable {
   private config: SwitchyardConfig | undefined;
   private mode: ProxyMode = 'unconfigured';
@@ -100,7 +103,8 @@ export class ProxyService extends Disposable {
   private ops: Promise<unknown> = Promise.resolve();
   private pollTimer: NodeJS.Timeout | undefined;
   private changeTimer: NodeJS.Timeout | undefined;
-  private readonly draining = new Set<Promise<void>>();
+  /** Old listeners still finishing their requests after a port or host change. */
+  private readonly draining = new Map<Switchyard, Promise<void>>();
   private shuttingDown = false;
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
   /** Fires (throttled) when anything the views show may have changed. */
@@ -164,8 +168,10 @@ export class ProxyService extends Disposable {
     this.shuttingDown = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
     return this.serial(async () => {
-      await this.stopNow(Math.min(graceMs, this.config?.timeouts.shutdownGraceMs ?? graceMs));
-      await Promise.all([...this.draining]);
+      const grace = Math.min(graceMs, this.config?.timeouts.shutdownGraceMs ?? graceMs);
+      // Old listeners drained without a limit so far; now they get the same grace as the live one.
+      await Promise.all([this.stopNow(grace), ...[...this.draining.keys()].map((old) => old.stop(grace).catch(() => undefined))]);
+      await Promise.all([...this.draining.values()]);
     });
   }
 
@@ -369,9 +375,10 @@ export class ProxyService extends Disposable {
   private async relisten(): Promise<void> {
     const old = this.detach();
     if (old) {
-      const draining = old.stop().catch(() => undefined);
-      this.draining.add(draining);
-      void draining.then(() => this.draining.delete(draining));
+      // A port change must not cut a long stream: the old listener drains for as long as it takes.
+      const draining = old.stop(RELISTEN_DRAIN_MS).catch(() => undefined);
+      this.draining.set(old, draining);
+      void draining.then(() => this.draining.delete(old));
       await new Promise((r) => setImmediate(r));
     }
     this.setMode('stopped');

@@ -140,3 +140,18 @@ test('health changes and key cooldowns are logged one line each, naming the caus
   assert.ok(health.some((l) => /^\[health\] main\/limited key …7777: cooling for 20 s \(RATE_LIMITED/.test(l)), health.join('\n'));
   assert.ok(!lines.join('\n').includes('sk-test-limited-7777'));
 });
+
+test('stopping again while a long drain is under way shortens it: the stream is cut visibly, the stop resolves', async () => {
+  const up = await startUpstream(anthropicStream(300));
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url }]);
+  const streaming = send(proxy.port, { body: STREAM_BODY });
+  await waitFor(() => up.requests.length === 1, 1000, 'the stream to start');
+  const longDrain = proxy.sy.stop(60_000);
+  await delay(50);
+  const started = Date.now();
+  await proxy.sy.stop(100);
+  await longDrain;
+  assert.ok(Date.now() - started < 1500, `stop took ${Date.now() - started} ms`);
+  const s = await streaming;
+  assert.equal(s.aborted, true, 'cut, not ended cleanly');
+});

@@ -3,7 +3,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import { Commands } from '../../../src/vscode/constants';
-import { api, cluster, configure, freePort, resetSettings, send, servingPort, startStream, startUpstream, Upstream, waitFor } from './helpers';
+import { api, cluster, configure, freePort, listening, resetSettings, send, servingPort, sleep, startStream, startUpstream, Upstream, waitFor } from './helpers';
 
 suite('switch cluster', () => {
   let a1: Upstream;
@@ -55,4 +55,21 @@ suite('switch cluster', () => {
     assert.strictEqual(aItem.contextValue, 'cluster');
     await waitFor('the status bar to show cluster b', () => a.statusBar.text === `$(radio-tower) Switchyard 1/1 · :${port}`);
   });
+
+  test('changing the port moves new requests to the new port; a stream on the old port is not cut at the grace period', async () => {
+    await configure({ timeouts: { shutdownGraceMs: 200 } });
+    let open!: () => void;
+    b1.gate = new Promise<void>((r) => (open = r));
+    const stream = await startStream(port);
+    const next = await freePort();
+    await configure({ port: next });
+    await waitFor('the proxy on the new port', async () => (await listening(next)) || undefined);
+    assert.strictEqual((await send(next)).status, 200);
+    // Well past shutdownGraceMs: before, the old listener cut the stream here.
+    await sleep(600);
+    open();
+    assert.match(await stream.done, /event: message_stop/);
+    port = next;
+  });
 });
+

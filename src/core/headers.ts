@@ -18,6 +18,11 @@ function connectionListed(value: string | undefined): ReadonlySet<string> {
   return new Set(value.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
 }
 
+/** The header that carries a key to an endpoint: `Authorization: Bearer` or `x-api-key`. */
+export function authHeader(key: string, auth: AuthStyle): [name: string, value: string] {
+  return auth === 'bearer' ? ['authorization', `Bearer ${key}`] : ['x-api-key', key];
+}
+
 /** Headers for the upstream request, from the client's raw header list. `key` undefined passes client auth through. */
 export function upstreamRequestHeaders(rawHeaders: string[], key: string | undefined, auth: AuthStyle, bodyLength: number | null): string[] {
   let connection: string | undefined;
@@ -30,10 +35,7 @@ export function upstreamRequestHeaders(rawHeaders: string[], key: string | undef
     if (key !== undefined && AUTH.has(name)) continue;
     out.push(rawHeaders[i], rawHeaders[i + 1]);
   }
-  if (key !== undefined) {
-    if (auth === 'bearer') out.push('authorization', `Bearer ${key}`);
-    else out.push('x-api-key', key);
-  }
+  if (key !== undefined) out.push(...authHeader(key, auth));
   if (bodyLength !== null) out.push('content-length', String(bodyLength));
   out.push('accept-encoding', 'identity');
   return out;

@@ -28,6 +28,11 @@ export interface PipelineDeps {
 /** Key-level retries (429, 401) get their own allowance so a big key pool is usable. */
 const MAX_KEY_RETRIES = 8;
 
+/** The connection died before any response byte: on a pooled socket, the stale-socket race. */
+function resetBeforeResponse(f: Failed): boolean {
+  return f.cause === 'UPSTREAM_RESET' && f.status === null;
+}
+
 class ProxyAbort extends Error {
   constructor(readonly code: 'CLIENT_ABORTED' | 'TOTAL_TIMEOUT') {
     super(code === 'CLIENT_ABORTED' ? 'client went away' : 'TOTAL_TIMEOUT: the request exceeded timeouts.totalMs');
@@ -180,7 +185,7 @@ export class Pipeline {
   private async tryTarget(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined): Promise<AttemptResult> {
     s.lastEndpoint = endpoint;
     let result = await this.once(s, endpoint, key, false);
-    if (result.kind === 'failed' && result.cause === 'UPSTREAM_RESET' && result.status === null && !s.abortReason) {
+    if (result.kind === 'failed' && resetBeforeResponse(result) && !s.abortReason) {
       s.attempts[s.attempts.length - 1].cause = 'STALE_SOCKET';
       result = await this.once(s, endpoint, key, true);
     }
@@ -216,7 +221,7 @@ export class Pipeline {
       result.detail = detail;
       s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, detail, ms });
       // A reset on a pooled socket is judged after the fresh retry, so it is not counted here.
-      const neutral = result.cause === 'UPSTREAM_RESET' && result.status === null && !fresh;
+      const neutral = resetBeforeResponse(result) && !fresh;
       this.deps.health.end(endpoint.id, key?.id, neutral ? 'STALE_SOCKET' : result.cause, detail, undefined, { probe, configFault: result.configFault });
     } else {
       s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, ms });

@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RequestRecord } from './log';
 
-/** Expands a leading `~` to the home directory. */
-export function expandHome(p: string): string {
-  return p.startsWith('~') ? path.join(process.env.HOME || process.env.USERPROFILE || '', p.slice(1)) : p;
+/** Expands a leading `~` to the home directory (the process's own unless one is given). */
+export function expandHome(p: string, homeDir: string = process.env.HOME || process.env.USERPROFILE || ''): string {
+  return p.startsWith('~') ? path.join(homeDir, p.slice(1)) : p;
 }
 
 export class RequestLogFile {

@@ -458,7 +458,8 @@ describe('formats and the command', () => {
     assert.equal(parsed.configFile, 'cfg.json');
   });
 
-  test('`switchyard diagnose` exits 0 on a healthy config and 1 with a readable report otherwise', { skip: !fs.existsSync(CLI) && 'dist/cli.js is not built (node esbuild.js)' }, async () => {
+  test('`switchyard diagnose` exits 0 on a healthy config and 1 with a readable report otherwise', async () => {
+    assert.ok(fs.existsSync(CLI), 'dist/cli.js is not built: run node esbuild.js (npm test does)');
     const healthy = await startSimulatedUpstream('healthy', 0, 5);
     closables.push({ url: healthy.url, port: 0, close: healthy.close });
     const run = (cfg: object) => {

@@ -1,5 +1,6 @@
 // The authenticated HTTP probe that costs no tokens (`GET {baseUrl}/v1/models`), classified per key with its latency.
 
+import { authHeader } from '../headers';
 import * as tls from 'node:tls';
 import { Client, Dispatcher } from 'undici';
 import { upstreamMessage } from '../attempt';
@@ -32,8 +33,10 @@ export function probePath(endpoint: RuntimeEndpoint): string {
 export function probeHeaders(endpoint: RuntimeEndpoint, protocol: Protocol, key: RuntimeKey | undefined): Record<string, string> {
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'switchyard-diagnose' };
   if (protocol === 'anthropic') headers['anthropic-version'] = '2023-06-01';
-  if (key && endpoint.auth === 'bearer') headers.authorization = `Bearer ${key.value}`;
-  else if (key) headers['x-api-key'] = key.value;
+  if (key) {
+    const [name, value] = authHeader(key.value, endpoint.auth);
+    headers[name] = value;
+  }
   return headers;
 }
 

@@ -2,8 +2,8 @@
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { DEFAULT_TIMEOUTS, SwitchyardConfig } from '../config';
+import { expandHome } from '../requestLogFile';
 import { buildSnapshot, RuntimeSnapshot, TokenSource } from '../runtime';
 import { proxyUrl, reachableHost } from './adminProbe';
 import { CheckSubject, Deadline, finding, statusRank, worst } from './check';
@@ -30,9 +30,6 @@ function proxyTarget(input: DiagnosticsInput): { host: string; port: number } {
   return input.switchyard?.address ?? input.proxy ?? { host: input.config.host, port: input.config.port };
 }
 
-function expandHome(file: string, homeDir: string): string {
-  return file.startsWith('~') ? path.join(homeDir, file.slice(1)) : file;
-}
 
 function activeProtocol(config: SwitchyardConfig) {
   const clusters = config.clusters ?? [];

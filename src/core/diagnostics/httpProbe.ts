@@ -1,11 +1,11 @@
 // The authenticated HTTP probe that costs no tokens (`GET {baseUrl}/v1/models`), classified per key with its latency.
 
-import { authHeader } from '../headers';
 import * as tls from 'node:tls';
 import { Client, Dispatcher } from 'undici';
 import { upstreamMessage } from '../attempt';
 import { describeError } from '../causes';
 import { Protocol } from '../config';
+import { authHeader } from '../headers';
 import { retryAfterMs } from '../retryAfter';
 import { RuntimeEndpoint, RuntimeKey } from '../runtime';
 import { errorCode, humanMs, since, Verdict } from './check';

@@ -9,7 +9,7 @@ import { LOG_LEVELS, LogLevel, streamLogger } from './core/log';
 import { expandHome } from './core/requestLogFile';
 import { PortInUseError, Switchyard, VERSION } from './core/switchyard';
 import { DEFAULT_TOKEN_FILE, TokenFile } from './core/tokenFile';
-import { runDiagnoseCommand } from './core/diagnostics/command';
+import { runDiagnoseCommand } from './diagnostics/command';
 
 const USAGE = `Usage:
   switchyard serve [--config PATH] [--port N] [--host H] [--log-level debug|info|warn|error]

@@ -1,16 +1,17 @@
-// One attempt against one target: send, wait for headers and the first body byte, and classify what came back.
+// One attempt against one target: send, wait for headers and the first content, and classify what came back.
 
-import { Cause, causeOfError, causeOfStatus, DeadlineError, describeError, isTlsError } from './causes';
-import { Protocol } from './config';
+import { causeOfError, causeOfStatus, DeadlineError, describeError, isTlsError } from './classify';
 import { Exchange } from './exchange';
+import { upstreamRequestHeaders } from './headers';
+import { Cause, outcome } from './outcomes';
+import type { Operation, ResponseWatcher } from './protocols';
 import { RuntimeEndpoint, RuntimeKey } from './runtime';
 import { Upstream } from './upstream';
-import { upstreamRequestHeaders } from './headers';
 
 export interface AttemptInput {
   endpoint: RuntimeEndpoint;
   key: RuntimeKey | undefined;
-  protocol: Protocol;
+  op: Operation;
   method: string;
   /** Client path and query, appended to the endpoint's base path. */
   path: string;
@@ -19,19 +20,23 @@ export interface AttemptInput {
   /** The exchange this attempt runs on; aborting it aborts the attempt. */
   exchange: Exchange;
   firstByteMs: number;
+  /** How long opening frames may wait for the first content frame. */
+  openingHoldMs: number;
   fresh: boolean;
 }
 
-/** The upstream answered with something to relay (success or a client error). */
+/** The upstream answered with something to relay (a success, or a refusal that is the client's). */
 export interface Answered {
   kind: 'answered';
   status: number;
   cause: Cause;
-  /** Paused after its first chunk, detached, waiting for the relay. */
+  /** Paused after what was read, detached, waiting for the relay. */
   exchange: Exchange;
-  /** The first body chunk, already read; null when the body was empty. */
+  /** The body read so far (opening frames and the first content, or a short error body); null when empty. */
   first: Buffer | null;
   ended: boolean;
+  /** Judges a 2xx body as it is relayed; undefined for other statuses. */
+  watcher: ResponseWatcher | undefined;
   ttfbMs: number;
 }
 
@@ -66,94 +71,139 @@ export function upstreamMessage(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
-/** An SSE chunk whose first real event is an error (Anthropic `event: error`, OpenAI `data: {"error"…}`), pings and comments skipped. */
-function opensWithError(chunk: Buffer): boolean {
-  const text = chunk.toString('latin1', 0, 2048);
-  for (const block of text.split('\n\n')) {
-    const lines = block.split('\n').filter((l) => l !== '' && !l.startsWith(':'));
-    if (lines.length === 0 || lines.some((l) => /^event:\s*ping/.test(l) || /^data:\s*\{"type":\s*"ping"/.test(l))) continue;
-    return lines.some((l) => /^event:\s*error/.test(l)) || /^data:\s*\{"error"/.test(lines[0]);
-  }
-  return false;
-}
-
 function isEventStream(headers: Exchange['headers']): boolean {
   const ct = headers['content-type'];
   return typeof ct === 'string' && ct.includes('text/event-stream');
 }
 
-/** Sends the request to one target and classifies the result, reading at most the first body chunk of a passable answer. */
+/** What the attempt reads before deciding: nothing yet, an error body, a client-error body, or a 2xx body. */
+type Reading = 'headers' | 'failure-body' | 'refusal-body' | 'success-body';
+
+/** Sends the request to one target and classifies the result, reading only as much of the body as that takes. */
 export function runAttempt(upstream: Upstream, a: AttemptInput, started: number): Promise<AttemptResult> {
   const exchange = a.exchange;
+  const api = a.op.api;
   return new Promise<AttemptResult>((resolve) => {
     // Our own timer rather than undici's headersTimeout: undici's fast timers only resolve to about a second.
-    let deadline = a.firstByteMs > 0 ? setTimeout(() => exchange.abort(new DeadlineError('FIRST_BYTE_TIMEOUT', a.firstByteMs)), a.firstByteMs) : undefined;
-    /** Stops reading an error body: what arrived so far is enough to go on. */
-    const enoughErrorBody = () => exchange.abort(new Error('error body read far enough'));
+    let deadline: NodeJS.Timeout | undefined = a.firstByteMs > 0 ? setTimeout(() => exchange.abort(new DeadlineError('FIRST_BYTE_TIMEOUT', a.firstByteMs)), a.firstByteMs) : undefined;
+    let reading: Reading = 'headers';
     let status = 0;
     let cause: Cause = 'OK';
-    /** Set while reading an error body (a failing status, or an SSE stream that opened with an error event). */
-    let errorBody: Buffer[] | undefined;
-    let errorSize = 0;
-    let sseError = false;
+    let watcher: ResponseWatcher | undefined;
+    let held: Buffer[] = [];
+    let heldSize = 0;
+    let ttfbMs = 0;
+    let settled = false;
+    const since = () => Math.round(performance.now() - started);
     const done = (result: AttemptResult) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(deadline);
       exchange.detach();
       resolve(result);
     };
-    const failedWithBody = () => {
-      const text = Buffer.concat(errorBody ?? []).subarray(0, ERROR_BODY_CAP).toString('utf8');
-      if (sseError) {
-        const overloaded = text.includes('overloaded');
-        const data = /^data:\s*(.*)$/m.exec(text)?.[1] ?? text;
-        done({ kind: 'failed', cause: overloaded ? 'OVERLOADED' : 'UPSTREAM_5XX', status, detail: upstreamMessage(data) });
-      } else {
-        done({ kind: 'failed', cause, status, detail: upstreamMessage(text), headers: exchange.headers, bodyText: text });
-      }
+    const heldBody = () => (held.length === 0 ? null : held.length === 1 ? held[0] : Buffer.concat(held, heldSize));
+    const answer = (ended: boolean) => {
+      if (!ended) exchange.pause();
+      done({ kind: 'answered', status, cause, exchange, first: heldBody(), ended, watcher, ttfbMs: ttfbMs || Math.max(1, since()) });
     };
+    /** Stops reading a body: what arrived so far is enough to decide on. */
+    const enough = () => exchange.abort(new Error('error body read far enough'));
+    const bodyText = () => (heldBody() ?? Buffer.alloc(0)).subarray(0, ERROR_BODY_CAP).toString('utf8');
+    const failWithBody = () => {
+      const text = bodyText();
+      done({ kind: 'failed', cause: api.classifyError(status, cause, text), status, detail: upstreamMessage(text), headers: exchange.headers, bodyText: text });
+    };
+    /** A client-error body read whole: the client's refusal relays as is, unless its body says it is really ours to retry. */
+    const decideRefusal = (ended: boolean) => {
+      const refined = api.classifyError(status, cause, bodyText());
+      if (ended && refined !== 'CLIENT_ERROR' && outcome(refined).retry !== 'never') {
+        cause = refined;
+        failWithBody();
+        return;
+      }
+      answer(ended);
+    };
+    const hold = (chunk: Buffer) => {
+      held.push(chunk);
+      heldSize += chunk.length;
+    };
+    /** A 2xx stream's opening frames may wait for content, so an error before any content still fails over. */
+    const judgeSuccessBody = (ended: boolean) => {
+      const w = watcher!;
+      if (w.error && outcome(w.error.cause).retry !== 'never') {
+        done({ kind: 'failed', cause: w.error.cause, status, detail: w.error.message });
+        exchange.abort(new Error('the stream opened with an error'));
+        return;
+      }
+      if (ended || w.stage === 'content' || w.error) answer(ended);
+    };
+
     exchange.attach({
       onHeaders(code) {
         status = code;
         cause = causeOfStatus(code);
-        if (cause !== 'OK' && cause !== 'CLIENT_ERROR') {
-          errorBody = [];
-          clearTimeout(deadline);
-          deadline = setTimeout(enoughErrorBody, Math.min(ERROR_BODY_MS, a.firstByteMs || ERROR_BODY_MS));
+        if (cause === 'CLIENT_ERROR' && code === 404 && a.op.notFoundTriesElsewhere) cause = 'PATH_NOT_FOUND';
+        if (cause === 'OK') {
+          reading = 'success-body';
+          watcher = code >= 200 && code < 300 ? api.watch(a.op, isEventStream(exchange.headers)) : undefined;
+          return;
         }
+        reading = cause === 'CLIENT_ERROR' ? 'refusal-body' : 'failure-body';
+        clearTimeout(deadline);
+        deadline = setTimeout(() => (reading === 'refusal-body' ? answer(false) : enough()), Math.min(ERROR_BODY_MS, a.firstByteMs || ERROR_BODY_MS));
       },
       onData(chunk) {
-        if (errorBody) {
-          errorBody.push(chunk);
-          errorSize += chunk.length;
-          // An SSE error event is complete at its blank line; a JSON body at the cap.
-          if (errorSize >= ERROR_BODY_CAP || (sseError && chunk.includes('\n\n'))) enoughErrorBody();
+        if (reading === 'failure-body') {
+          hold(chunk);
+          if (heldSize >= ERROR_BODY_CAP) enough();
           return;
         }
-        if (cause === 'OK' && isEventStream(exchange.headers) && opensWithError(chunk)) {
-          // An SSE stream that opens with an error (e.g. overloaded) has sent the client nothing yet: fail over.
-          sseError = true;
-          errorBody = [chunk];
-          errorSize = chunk.length;
-          if (chunk.includes('\n\n')) enoughErrorBody();
+        if (reading === 'refusal-body') {
+          hold(chunk);
+          if (heldSize >= ERROR_BODY_CAP) answer(false);
           return;
         }
-        exchange.pause();
-        done({ kind: 'answered', status, cause, exchange, first: chunk, ended: false, ttfbMs: Math.round(performance.now() - started) });
+        if (ttfbMs === 0) {
+          ttfbMs = Math.max(1, since());
+          clearTimeout(deadline);
+          deadline = undefined;
+        }
+        hold(chunk);
+        if (!watcher) {
+          answer(false);
+          return;
+        }
+        watcher.feed(chunk);
+        const wasHolding = deadline !== undefined;
+        judgeSuccessBody(false);
+        if (!settled && !wasHolding && a.openingHoldMs > 0) {
+          // Only opening frames so far: wait a little for content, then stream on regardless.
+          deadline = setTimeout(() => answer(false), a.openingHoldMs);
+        } else if (!settled && a.openingHoldMs <= 0) {
+          answer(false);
+        }
       },
       onEnd() {
-        if (errorBody) return failedWithBody();
-        if (cause === 'OK' && a.method === 'POST' && status !== 204) {
+        if (reading === 'failure-body') return failWithBody();
+        if (reading === 'refusal-body') return decideRefusal(true);
+        if (held.length === 0 && a.method === 'POST' && status !== 204 && status < 300) {
           return done({ kind: 'failed', cause: 'EMPTY_RESPONSE', status, detail: `${status} with an empty body` });
         }
-        done({ kind: 'answered', status, cause, exchange, first: null, ended: true, ttfbMs: Math.round(performance.now() - started) });
+        if (ttfbMs === 0) ttfbMs = Math.max(1, since());
+        watcher?.finish();
+        if (watcher) judgeSuccessBody(true);
+        else answer(true);
       },
       onError(err) {
-        if (errorBody) return failedWithBody();
+        if (settled) return;
+        if (reading === 'failure-body') return failWithBody();
+        if (reading === 'refusal-body') return answer(false);
         if (status === 0) {
           const detail = describeError(err);
           return done({ kind: 'failed', cause: causeOfError(err), status: null, detail, configFault: isTlsError(err) && /CERT|SELF_SIGNED|UNABLE_TO/.test(detail) });
         }
-        // Headers came but the body broke before a byte reached the client: still safe to fail over.
+        // Headers (and maybe opening frames) came, but the body broke before a byte reached the client: still safe to fail over.
         const timedOut = causeOfError(err) === 'UPSTREAM_TIMEOUT';
         done({ kind: 'failed', cause: timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_RESET', status, detail: describeError(err) });
       },

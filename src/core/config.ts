@@ -41,6 +41,11 @@ export interface TimeoutsConfig {
   idleMs: number;
   /** Whole-request limit; 0 = unlimited. */
   totalMs: number;
+  /**
+   * How long a stream's opening frames (message_start, ping; response.created) may be held back
+   * waiting for the first content frame, so an error arriving before any content still fails over.
+   */
+  openingHoldMs: number;
   /** How long in-flight requests may run on when the proxy stops. */
   shutdownGraceMs: number;
 }
@@ -88,7 +93,10 @@ export interface LogConfig {
 export interface SwitchyardConfig {
   port: number;
   host: string;
+  /** The active cluster named the old way (one for everything); per family it yields to `activeClusters`. */
   activeCluster: string;
+  /** The active cluster of each protocol family: Claude Code and Codex run side by side. */
+  activeClusters: Partial<Record<Protocol, string>>;
   clusters: ClusterConfig[];
   timeouts: TimeoutsConfig;
   retry: RetryConfig;
@@ -111,6 +119,7 @@ export const DEFAULT_TIMEOUTS: TimeoutsConfig = {
   streamFirstByteMs: 120_000,
   idleMs: 300_000,
   totalMs: 0,
+  openingHoldMs: 1_000,
   shutdownGraceMs: 10_000,
 };
 
@@ -256,6 +265,31 @@ function validateCluster(raw: unknown, path: string): ClusterConfig {
   return { name, protocol: protocol as Protocol, strategy: strategy as Strategy, endpoints };
 }
 
+function validateActiveClusters(raw: unknown, clusters: ClusterConfig[]): Partial<Record<Protocol, string>> {
+  if (raw === undefined || raw === null) return {};
+  if (!isObj(raw)) throw new ConfigError('activeClusters', 'must be an object like { "anthropic": "main", "openai": "codex" }');
+  const out: Partial<Record<Protocol, string>> = {};
+  for (const [family, name] of Object.entries(raw)) {
+    const field = `activeClusters.${family}`;
+    if (!PROTOCOLS.includes(family as Protocol)) throw new ConfigError(field, `is not a protocol family (known: ${PROTOCOLS.join(', ')})`);
+    if (name === undefined || name === null || name === '') continue;
+    if (typeof name !== 'string') throw new ConfigError(field, 'must be a cluster name');
+    const cluster = clusters.find((c) => c.name === name);
+    if (!cluster) throw new ConfigError(field, `names no configured cluster: ${shownValue(name)}`);
+    if (cluster.protocol !== family) throw new ConfigError(field, `names cluster "${name}", whose protocol is ${cluster.protocol}`);
+    out[family as Protocol] = name;
+  }
+  return out;
+}
+
+/** The active cluster of a family: `activeClusters`, else `activeCluster` when it is of that family, else its first cluster. */
+export function activeClusterName(config: Pick<SwitchyardConfig, 'activeCluster' | 'activeClusters' | 'clusters'>, family: Protocol): string | undefined {
+  const chosen = config.activeClusters[family];
+  if (chosen) return chosen;
+  if (config.clusters.find((c) => c.name === config.activeCluster)?.protocol === family) return config.activeCluster;
+  return config.clusters.find((c) => c.protocol === family)?.name;
+}
+
 function validateProxy(value: string | undefined): string | undefined {
   if (value === undefined || value === 'env') return value;
   try {
@@ -281,6 +315,7 @@ export function validateConfig(raw: unknown): SwitchyardConfig {
   const activeCluster = str(raw, 'activeCluster', '', false) ?? clusters[0]?.name;
   if (activeCluster === undefined) throw new ConfigError('clusters', 'must contain at least one cluster');
   if (!names.has(activeCluster)) throw new ConfigError('activeCluster', `names no configured cluster: ${shownValue(activeCluster)} (have: ${[...names].join(', ')})`);
+  const activeClusters = validateActiveClusters(raw.activeClusters, clusters);
 
   const timeouts = section(raw.timeouts, 'timeouts', DEFAULT_TIMEOUTS, { connectMs: 1, firstByteMs: 1, streamFirstByteMs: 1, idleMs: 1 });
   const retry = section(raw.retry, 'retry', DEFAULT_RETRY, { maxAttempts: 1 });
@@ -307,6 +342,7 @@ export function validateConfig(raw: unknown): SwitchyardConfig {
     port: num(raw, 'port', '', DEFAULT_PORT, 0, 65535),
     host: str(raw, 'host', '', false) ?? DEFAULT_HOST,
     activeCluster,
+    activeClusters,
     clusters,
     timeouts,
     retry,

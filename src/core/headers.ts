@@ -52,15 +52,3 @@ export function clientResponseHeaders(headers: Record<string, string | string[] 
   }
   return out;
 }
-
-const TRAIT_WINDOW = 64 * 1024;
-
-/** What the proxy needs to know of a request body: whether it asks for a stream, and its model. */
-export function requestTraits(body: Buffer | null, accept: string | undefined): { stream: boolean; model: string | undefined } {
-  // Only the head and the tail: top-level keys sit there, and a 30 MB body would block the event loop for ~25 ms.
-  const text = body === null || body.length === 0 ? '' : body.length <= 2 * TRAIT_WINDOW ? body.toString('latin1') : `${body.toString('latin1', 0, TRAIT_WINDOW)}\n${body.toString('latin1', body.length - TRAIT_WINDOW)}`;
-  // An unescaped `"stream"` can only be a JSON key, never text inside a string value.
-  const stream = (accept !== undefined && accept.includes('text/event-stream')) || /"stream"\s*:\s*true/.test(text);
-  const model = /"model"\s*:\s*"([^"\\]{1,200})"/.exec(text)?.[1];
-  return { stream, model };
-}

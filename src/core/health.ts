@@ -1,6 +1,6 @@
 // Health of endpoints and keys: states, ejection with growing backoff, key cooldowns; behind an interface so it could be shared later.
 
-import { Cause, CAUSES } from './causes';
+import { Cause, outcome } from './outcomes';
 import { HealthConfig } from './config';
 
 export type EndpointState = 'healthy' | 'degraded' | 'unhealthy' | 'open';
@@ -49,7 +49,8 @@ export interface HealthStore {
   /** Records how an attempt ended. `ttfbMs` is time to first byte when there was one. */
   end(endpointId: string, keyId: string | undefined, cause: Cause, message: string, ttfbMs?: number, opts?: { configFault?: boolean; probe?: boolean }): void;
   coolKey(keyId: string, until: number, cause: Cause, message: string): void;
-  invalidateKey(keyId: string, message: string): void;
+  /** Takes a key out for `health.invalidKeyMs` (401/403, no quota). */
+  invalidateKey(keyId: string, message: string, cause?: Cause): void;
   /** Takes back an invalidation that turned out to be about the request, not the key. */
   restoreKey(keyId: string): void;
   /** Forgets failures, ejection and key cooldowns of an endpoint (probe now / re-enable). */
@@ -158,18 +159,18 @@ export class MemoryHealthStore implements HealthStore {
     const now = this.now();
     r.inFlight = Math.max(0, r.inFlight - 1);
     if (opts.probe) r.probeInFlight = false;
-    const info = CAUSES[cause];
-    if (cause === 'CLIENT_ABORTED' || cause === 'STALE_SOCKET' || cause === 'TOTAL_TIMEOUT') {
-      // Neither a success nor a failure of the endpoint.
+    const info = outcome(cause);
+    if (info.scope === 'none') {
+      // Neither a success nor a failure of the endpoint (the client left, a stale socket, a path it lacks).
       this.emit();
       return;
     }
     r.requests++;
     const before = this.transitionListeners.size > 0 ? this.endpoint(endpointId).state : undefined;
-    if (info.endpointFailure) {
+    if (info.scope === 'endpoint' && info.failure) {
       this.recordFailure(r, now, cause, message, opts.configFault === true);
     } else {
-      // Rate limits and bad keys belong to the key; the endpoint answered, so it is alive.
+      // Rate limits and bad keys belong to the key, refusals to the client; the endpoint answered, so it is alive.
       r.consecutiveFailures = 0;
       r.ejectedUntil = undefined;
       this.pushRecent(r, { at: now, ok: true });
@@ -196,11 +197,11 @@ export class MemoryHealthStore implements HealthStore {
     this.emit();
   }
 
-  invalidateKey(keyId: string, message: string): void {
+  invalidateKey(keyId: string, message: string, cause: Cause = 'KEY_INVALID'): void {
     const r = this.keyRecord(keyId);
     const now = this.now();
     r.invalidUntil = now + this.config.invalidKeyMs;
-    r.lastError = { cause: 'KEY_INVALID', message, at: now };
+    r.lastError = { cause, message, at: now };
     this.emitTransition({ kind: 'key', keyId, to: 'invalid', until: r.invalidUntil, lastError: r.lastError });
     this.emit();
   }

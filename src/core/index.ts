@@ -1,7 +1,8 @@
 // The core's public surface, for the CLI, the VS Code layer and tests.
 
 export * from './config';
-export * from './causes';
+export * from './classify';
+export * from './outcomes';
 export * from './health';
 export * from './log';
 export * from './runtime';

@@ -1,6 +1,7 @@
 // Logging interfaces, the request-log record, and redaction so keys never reach any writer.
 
-import { Cause } from './causes';
+import type { Cause } from './outcomes';
+import type { ApiName, Family, Usage } from './protocols/types';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -31,7 +32,12 @@ export interface RequestRecord {
   time: string;
   method: string;
   path: string;
-  cluster: string;
+  /** The cluster that served it; null when no cluster serves its family. */
+  cluster: string | null;
+  family: Family;
+  api: ApiName;
+  /** The API's operation (`messages`, `count_tokens`, `responses`, `passthrough`, …). */
+  operation: string;
   model?: string;
   stream: boolean;
   endpoint: string | null;
@@ -43,6 +49,10 @@ export interface RequestRecord {
   durationMs: number;
   bytesIn: number;
   bytesOut: number;
+  /** Tokens the upstream reported (null fields: not reported); absent when the operation reports none. */
+  usage?: Usage;
+  /** Set when the client's credentials are a subscription login (ChatGPT, Claude), not an API key. */
+  login?: string;
 }
 
 /** Replaces every known secret (and anything that looks like an auth header value) with its suffix. */

@@ -1,19 +1,18 @@
-// The attempt loop: pick a target, try it, fail over only while nothing was sent, relay, and record the outcome.
+// The attempt loop: pick a target, try it, fail over as the outcome table and the operation allow, relay, record.
 
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AttemptResult, Failed, runAttempt } from './attempt';
 import { Balancer } from './balancer';
-import { Cause, CAUSES } from './causes';
-import { errorBody } from './errorBody';
+import { Exchange } from './exchange';
 import { HealthStore } from './health';
-import { requestTraits } from './headers';
 import { AttemptRecord, Redactor, RequestRecord } from './log';
+import { Cause, outcome, OutcomeInfo } from './outcomes';
+import type { FailoverPolicy, RequestRoute, RequestTraits, Usage } from './protocols';
 import { relay } from './relay';
 import { retryAfterMs } from './retryAfter';
 import { BudgetToken, RetryBudget } from './retryBudget';
-import { Exchange } from './exchange';
-import { RuntimeEndpoint, RuntimeKey, RuntimeSnapshot } from './runtime';
+import { RuntimeCluster, RuntimeEndpoint, RuntimeKey, RuntimeSnapshot } from './runtime';
 import { Upstream } from './upstream';
 
 export interface PipelineDeps {
@@ -33,6 +32,12 @@ function resetBeforeResponse(f: Failed): boolean {
   return f.cause === 'UPSTREAM_RESET' && f.status === null;
 }
 
+/** Whether an operation's failover policy lets an outcome be retried elsewhere. */
+function mayRetry(policy: FailoverPolicy, info: OutcomeInfo): boolean {
+  if (info.retry === 'never' || policy === 'single-target') return false;
+  return policy === 'full' || !info.reachedUpstream;
+}
+
 class ProxyAbort extends Error {
   constructor(readonly code: 'CLIENT_ABORTED' | 'TOTAL_TIMEOUT') {
     super(code === 'CLIENT_ABORTED' ? 'client went away' : 'TOTAL_TIMEOUT: the request exceeded timeouts.totalMs');
@@ -42,11 +47,15 @@ class ProxyAbort extends Error {
 interface RequestState {
   id: string;
   snap: RuntimeSnapshot;
+  route: RequestRoute;
+  cluster: RuntimeCluster | undefined;
+  traits: RequestTraits;
+  policy: FailoverPolicy;
+  /** Why the client's credentials look like a subscription login, when they do. */
+  login: string | undefined;
   req: IncomingMessage;
   res: ServerResponse;
   body: Buffer | null;
-  stream: boolean;
-  model: string | undefined;
   started: number;
   /** Why the whole request was abandoned (client gone, total deadline), once it was. */
   abortReason: ProxyAbort | undefined;
@@ -58,18 +67,34 @@ interface RequestState {
   lastEndpoint: RuntimeEndpoint | undefined;
 }
 
+/**
+ * The cluster a request goes to: its family's active one. A path no adapter owns may use the other
+ * family's cluster when its own family has none, so a one-cluster set-up passes everything through.
+ */
+function clusterFor(snap: RuntimeSnapshot, route: RequestRoute): RuntimeCluster | undefined {
+  const own = snap.activeByFamily[route.family];
+  if (own || route.op.api.name !== 'passthrough') return own;
+  return snap.activeByFamily[route.family === 'anthropic' ? 'openai' : 'anthropic'];
+}
+
 export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   /** Proxies one request whose body was already buffered; never throws. */
-  async handle(id: string, snap: RuntimeSnapshot, req: IncomingMessage, res: ServerResponse, body: Buffer | null): Promise<void> {
+  async handle(id: string, snap: RuntimeSnapshot, route: RequestRoute, req: IncomingMessage, res: ServerResponse, body: Buffer | null): Promise<void> {
+    const traits = route.op.api.traits(route.op, body, req.headers, route.pathname);
     const s: RequestState = {
       id,
       snap,
+      route,
+      cluster: clusterFor(snap, route),
+      traits,
+      // A continuation is bound to the key that made the response: one target, its own answer passes through.
+      policy: traits.continuation !== undefined ? 'single-target' : route.op.failover,
+      login: route.op.api.subscriptionLogin(req.headers),
       req,
       res,
       body,
-      ...requestTraits(body, req.headers.accept),
       started: performance.now(),
       abortReason: undefined,
       exchange: undefined,
@@ -89,10 +114,15 @@ export class Pipeline {
     const timer = total > 0 ? setTimeout(() => abort(new ProxyAbort('TOTAL_TIMEOUT')), total) : undefined;
     const retryToken = this.deps.budget.enter();
     try {
-      await this.attemptLoop(s, retryToken);
+      if (!s.cluster) {
+        this.respondError(s, 503, 'NO_CLUSTER', `no ${route.family} cluster is configured for ${route.pathname}; add one (protocol "${route.family}") or point this client elsewhere`, {});
+        this.finish(s, 503, 'NO_CLUSTER', null, 0);
+      } else {
+        await this.attemptLoop(s, s.cluster, retryToken);
+      }
     } catch (err) {
-      this.respondError(s, 502, 'UPSTREAM_5XX', `internal error: ${(err as Error).message}`, {});
-      this.finish(s, 502, 'UPSTREAM_5XX', null, 0);
+      this.respondError(s, 502, 'INTERNAL_ERROR', `internal error: ${(err as Error).message}`, {});
+      this.finish(s, 502, 'INTERNAL_ERROR', null, 0);
     } finally {
       if (timer) clearTimeout(timer);
       this.deps.budget.leave(retryToken);
@@ -100,9 +130,8 @@ export class Pipeline {
     }
   }
 
-  private async attemptLoop(s: RequestState, retryToken: BudgetToken): Promise<void> {
-    const { snap } = s;
-    const { retry } = snap.config;
+  private async attemptLoop(s: RequestState, cluster: RuntimeCluster, retryToken: BudgetToken): Promise<void> {
+    const { retry } = s.snap.config;
     const avoid = new Set<string>();
     const usedKeys = new Set<string>();
     const exclude = new Set<string>();
@@ -117,17 +146,17 @@ export class Pipeline {
       if (s.attempts.length > 0 && !this.deps.budget.retry(retryToken)) {
         return this.giveUp(s, lastFailure?.failed, 'BUDGET_EXHAUSTED', 'the retry budget is exhausted (too many retries in flight); not retrying');
       }
-      const pick = this.deps.balancer.pick({ cluster: snap.active, avoidEndpoints: avoid, usedKeys, excludeEndpoints: exclude, model: s.model });
+      const pick = this.deps.balancer.pick({ cluster, avoidEndpoints: avoid, usedKeys, excludeEndpoints: exclude, model: s.traits.model });
       if (pick.kind === 'none' && lastFailure) break;
       if (pick.kind === 'none') {
-        this.respondError(s, 503, 'NO_ENDPOINT', `cluster "${snap.active.name}" has no enabled endpoint; enable one or switch clusters`, {});
+        this.respondError(s, 503, 'NO_ENDPOINT', `cluster "${cluster.name}" has no enabled endpoint; enable one or switch clusters`, {});
         return this.finish(s, 503, 'NO_ENDPOINT', null, 0);
       }
       if (pick.kind === 'no-key') {
-        if (pick.cooling) return this.allCooling(s, pick.earliestUntil);
+        if (pick.cooling) return this.allCooling(s, cluster, pick.earliestUntil);
         // Every key was used by this request and none was rejected: they were rate limited with cooldowns already over.
-        if (rejectedKeys.length === 0 && lastFailure?.failed.cause === 'RATE_LIMITED') return this.allCooling(s, Date.now());
-        return this.allKeysRejected(s, lastFailure?.failed, rejectedKeys);
+        if (rejectedKeys.length === 0 && lastFailure?.failed.cause === 'RATE_LIMITED') return this.allCooling(s, cluster, Date.now());
+        return this.allKeysRejected(s, cluster, lastFailure?.failed, rejectedKeys);
       }
       const { endpoint, key } = pick;
       if (avoid.has(endpoint.id)) {
@@ -141,44 +170,56 @@ export class Pipeline {
       if (result.cause === 'CLIENT_ABORTED' || result.cause === 'TOTAL_TIMEOUT') return this.aborted(s);
 
       lastFailure = { failed: result, endpoint, key };
-      if (result.cause === 'RATE_LIMITED') {
-        keyRetries++;
-        if (key) {
-          usedKeys.add(key.id);
-          const wait = retryAfterMs(result.headers ?? {}) ?? snap.config.health.rateLimitCooldownMs;
-          this.deps.health.coolKey(key.id, Date.now() + wait, 'RATE_LIMITED', `429; retry after ${Math.ceil(wait / 1000)} s`);
-        } else {
-          // Client's own key on a keyless endpoint: nothing to rotate here, so try elsewhere, never here again.
-          exclude.add(endpoint.id);
-          endpointFailures++;
-        }
-      } else if (result.cause === 'KEY_INVALID') {
-        keyRetries++;
-        if (!key) return this.passThroughFailure(s, endpoint, result);
-        const sameRefusal = forbidden.find((f) => result.status === 403 && f.detail === result.detail);
+      const info = outcome(result.cause);
+      if (info.keyEffect && !key) {
+        // The client's own key: nothing to rotate. A rate limit may be another upstream account's; a rejection is final.
+        if (info.keyEffect === 'invalidate' || !mayRetry(s.policy, info)) return this.passThroughFailure(s, endpoint, result);
+        exclude.add(endpoint.id);
+        endpointFailures++;
+        continue;
+      }
+      if (info.keyEffect === 'invalidate' && key && result.cause === 'KEY_FORBIDDEN') {
+        const sameRefusal = forbidden.find((f) => f.detail === result.detail);
         if (sameRefusal) {
           // Two keys refused with the same 403 message: the request is forbidden (a model, a region), not the keys.
           this.deps.health.restoreKey(sameRefusal.keyId);
           return this.passThroughFailure(s, endpoint, result);
         }
-        if (result.status === 403) forbidden.push({ keyId: key.id, detail: result.detail });
-        usedKeys.add(key.id);
-        rejectedKeys.push(`${endpoint.name} ${key.suffix} (${result.status})`);
-        this.deps.health.invalidateKey(key.id, `${result.status}: ${result.detail}`);
+        forbidden.push({ keyId: key.id, detail: result.detail });
+      }
+      if (key && info.keyEffect) this.applyKeyEffect(s, key, result.cause, result.detail, result.headers);
+      if (key && info.keyEffect === 'invalidate') rejectedKeys.push(`${endpoint.name} ${key.suffix} (${result.status})`);
+      if (!mayRetry(s.policy, info)) {
+        return result.status !== null ? this.passThroughFailure(s, endpoint, result) : this.giveUp(s, result, undefined, `the attempt failed and this request may not be retried (${s.policy === 'single-target' ? 'it continues a response made on one key' : 'it may have side effects'})`);
+      }
+      if (info.retry === 'next-key') {
+        keyRetries++;
+        usedKeys.add(key!.id);
       } else {
         avoid.add(endpoint.id);
         endpointFailures++;
       }
     }
-    if (lastFailure?.failed.cause === 'RATE_LIMITED' && !lastFailure.key) {
-      // The client's own key is rate limited everywhere we tried: its 429 (and retry-after) is the answer.
+    if (lastFailure && (lastFailure.failed.cause === 'PATH_NOT_FOUND' || (lastFailure.failed.cause === 'RATE_LIMITED' && !lastFailure.key))) {
+      // No endpoint serves the path, or the client's own key is rate limited everywhere: the upstream's answer is the answer.
       return this.passThroughFailure(s, lastFailure.endpoint, lastFailure.failed);
     }
     if (lastFailure?.failed.cause === 'RATE_LIMITED') {
-      const cooling = this.deps.balancer.pick({ cluster: snap.active, avoidEndpoints: new Set(), usedKeys: new Set() });
-      if (cooling.kind === 'no-key' && cooling.cooling) return this.allCooling(s, cooling.earliestUntil);
+      const cooling = this.deps.balancer.pick({ cluster, avoidEndpoints: new Set(), usedKeys: new Set() });
+      if (cooling.kind === 'no-key' && cooling.cooling) return this.allCooling(s, cluster, cooling.earliestUntil);
     }
     return this.giveUp(s, lastFailure?.failed, undefined, `all ${s.attempts.length} attempts failed`);
+  }
+
+  /** A key-scoped outcome rests the key (a 429, with the upstream's retry-after) or takes it out (401/403, no quota). */
+  private applyKeyEffect(s: RequestState, key: RuntimeKey, cause: Cause, detail: string, headers: Failed['headers']): void {
+    const info = outcome(cause);
+    if (info.keyEffect === 'cool') {
+      const wait = retryAfterMs(headers ?? {}) ?? s.snap.config.health.rateLimitCooldownMs;
+      this.deps.health.coolKey(key.id, Date.now() + wait, cause, `${cause === 'RATE_LIMITED' ? '429' : cause}; retry after ${Math.ceil(wait / 1000)} s`);
+    } else if (info.keyEffect === 'invalidate') {
+      this.deps.health.invalidateKey(key.id, `${cause}: ${detail}`, cause);
+    }
   }
 
   /** Runs one attempt, with one immediate fresh-connection retry when a pooled socket turns out stale. */
@@ -203,13 +244,14 @@ export class Pipeline {
       {
         endpoint,
         key,
-        protocol: s.snap.active.protocol,
+        op: s.route.op,
         method: s.req.method ?? 'GET',
         path: s.req.url ?? '/',
         rawHeaders: s.req.rawHeaders,
         body: s.body,
         exchange,
-        firstByteMs: s.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs,
+        firstByteMs: s.traits.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs,
+        openingHoldMs: timeouts.openingHoldMs,
         fresh,
       },
       started,
@@ -232,13 +274,21 @@ export class Pipeline {
   }
 
   private async relayAnswer(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, answer: AttemptResult & { kind: 'answered' }): Promise<void> {
-    const out = await relay(s.res, answer, s.snap.active.protocol, s.snap.config.timeouts.idleMs, this.switchyardHeaders(s, endpoint), () => s.abortReason?.code === 'CLIENT_ABORTED');
+    const out = await relay(s.res, answer, {
+      api: s.route.op.api,
+      idleMs: s.snap.config.timeouts.idleMs,
+      extraHeaders: this.switchyardHeaders(s, endpoint),
+      clientGone: () => s.abortReason?.code === 'CLIENT_ABORTED',
+    });
     const cause = out.cause;
     const last = s.attempts[s.attempts.length - 1];
     last.cause = cause;
-    if (out.detail) last.detail = this.deps.redactor.redact(out.detail);
-    this.deps.health.end(endpoint.id, key?.id, cause, out.detail ?? CAUSES[cause].label, answer.ttfbMs, { probe: s.answeredByProbe });
-    this.finish(s, answer.status, cause, answer.ttfbMs, out.bytesOut, endpoint, key);
+    const detail = out.detail ? this.deps.redactor.redact(out.detail) : undefined;
+    if (detail) last.detail = detail;
+    this.deps.health.end(endpoint.id, key?.id, cause, detail ?? outcome(cause).label, answer.ttfbMs, { probe: s.answeredByProbe });
+    // A key's failure reported inside the stream (a rate limit, no quota) rests that key for the next requests.
+    if (key && outcome(cause).keyEffect) this.applyKeyEffect(s, key, cause, detail ?? outcome(cause).label, undefined);
+    this.finish(s, answer.status, cause, answer.ttfbMs, out.bytesOut, endpoint, key, out.usage);
   }
 
   private switchyardHeaders(s: RequestState, endpoint: RuntimeEndpoint | undefined): Record<string, string> {
@@ -249,10 +299,10 @@ export class Pipeline {
     };
   }
 
-  private respondError(s: RequestState, status: number, code: Cause | string, message: string, extra: Record<string, string>): void {
+  private respondError(s: RequestState, status: number, code: Cause, message: string, extra: Record<string, string>): void {
     const { res } = s;
     if (res.headersSent || res.destroyed) return;
-    const body = errorBody(s.snap.active.protocol, status, code, message, s.attempts);
+    const body = s.route.op.api.errorBody(status, code, message, s.attempts);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...this.switchyardHeaders(s, s.lastEndpoint), ...extra });
     res.end(body);
   }
@@ -260,29 +310,29 @@ export class Pipeline {
   private aborted(s: RequestState): void {
     const code = s.abortReason?.code ?? 'CLIENT_ABORTED';
     if (code === 'TOTAL_TIMEOUT') this.respondError(s, 504, code, 'the request exceeded timeouts.totalMs', {});
-    this.finish(s, code === 'TOTAL_TIMEOUT' ? 504 : 499, code, null, 0);
+    this.finish(s, outcome(code).clientStatus as number, code, null, 0);
   }
 
-  private allCooling(s: RequestState, earliestUntil: number | undefined): void {
+  private allCooling(s: RequestState, cluster: RuntimeCluster, earliestUntil: number | undefined): void {
     const waitS = Math.max(1, Math.ceil(((earliestUntil ?? Date.now() + 1000) - Date.now()) / 1000));
-    this.respondError(s, 429, 'KEYS_COOLING', `every key of cluster "${s.snap.active.name}" is rate limited; the soonest is free again in ${waitS} s`, { 'retry-after': String(waitS) });
+    this.respondError(s, 429, 'KEYS_COOLING', `every key of cluster "${cluster.name}" is rate limited; the soonest is free again in ${waitS} s`, { 'retry-after': String(waitS) });
     this.finish(s, 429, 'KEYS_COOLING', null, 0);
   }
 
-  private allKeysRejected(s: RequestState, last: Failed | undefined, rejected: string[]): void {
+  private allKeysRejected(s: RequestState, cluster: RuntimeCluster, last: Failed | undefined, rejected: string[]): void {
     const status = last?.status === 403 ? 403 : 401;
-    const keys = s.snap.active.endpoints.flatMap((e) => e.keys.map((k) => `${e.name} ${k.suffix}`));
+    const keys = cluster.endpoints.flatMap((e) => e.keys.map((k) => `${e.name} ${k.suffix}`));
     const tried = rejected.length > 0 ? `rejected now: ${rejected.join(', ')}` : `already marked invalid: ${keys.join(', ')}`;
     const upstream = last?.detail ? ` Upstream said: ${last.detail}` : '';
-    this.respondError(s, status, 'KEYS_INVALID', `no valid key is left in cluster "${s.snap.active.name}" (${tried}).${upstream}`, {});
+    this.respondError(s, status, 'KEYS_INVALID', `no valid key is left in cluster "${cluster.name}" (${tried}).${upstream}`, {});
     this.finish(s, status, 'KEYS_INVALID', null, 0);
   }
 
-  /** An upstream refusal that belongs to the client (its own key, or a request it may not make): pass it through unchanged. */
+  /** An upstream answer that belongs to the client (its own key, a request it may not make, one it may not repeat): passed through unchanged. */
   private passThroughFailure(s: RequestState, endpoint: RuntimeEndpoint, failed: Failed): void {
     const { res } = s;
     const headers: Record<string, string> = { 'content-type': 'application/json', ...this.switchyardHeaders(s, endpoint) };
-    for (const name of ['retry-after', 'retry-after-ms']) {
+    for (const name of ['content-type', 'retry-after', 'retry-after-ms']) {
       const value = failed.headers?.[name];
       if (typeof value === 'string') headers[name] = value;
     }
@@ -291,35 +341,39 @@ export class Pipeline {
     this.finish(s, failed.status ?? 502, failed.cause, null, 0, endpoint);
   }
 
+  /** The proxy's own answer when no attempt succeeded: the status all attempts agree on (504 for timeouts, 529 overloaded), else 502. */
   private giveUp(s: RequestState, last: Failed | undefined, code: Cause | undefined, message: string): void {
-    const causes = s.attempts.map((a) => a.cause).filter((c) => c !== 'STALE_SOCKET');
-    let status = 502;
-    if (causes.length > 0 && causes.every((c) => c === 'UPSTREAM_TIMEOUT')) status = 504;
-    else if (causes.length > 0 && causes.every((c) => c === 'OVERLOADED')) status = 529;
-    else if (last?.status && last.status >= 500) status = last.status === 529 ? 529 : 502;
-    const finalCode = code ?? (last?.cause as Cause) ?? 'UPSTREAM_CONNECT';
+    const statuses = new Set(s.attempts.filter((a) => a.cause !== 'STALE_SOCKET').map((a) => outcome(a.cause).clientStatus));
+    const [only] = statuses;
+    const status = statuses.size === 1 && typeof only === 'number' && only >= 500 ? only : 502;
+    const finalCode = code ?? last?.cause ?? 'UPSTREAM_CONNECT';
     this.respondError(s, status, finalCode, message, {});
     this.finish(s, status, finalCode, null, 0);
   }
 
-  private finish(s: RequestState, status: number, outcome: Cause, ttfbMs: number | null, bytesOut: number, endpoint?: RuntimeEndpoint, key?: RuntimeKey): void {
+  private finish(s: RequestState, status: number, result: Cause, ttfbMs: number | null, bytesOut: number, endpoint?: RuntimeEndpoint, key?: RuntimeKey, usage?: Usage): void {
     this.deps.record({
       id: s.id,
       time: new Date().toISOString(),
       method: s.req.method ?? 'GET',
-      path: (s.req.url ?? '/').split('?')[0],
-      cluster: s.snap.active.name,
-      model: s.model,
-      stream: s.stream,
+      path: s.route.pathname,
+      cluster: s.cluster?.name ?? null,
+      family: s.route.family,
+      api: s.route.op.api.name,
+      operation: s.route.op.name,
+      model: s.traits.model,
+      stream: s.traits.stream,
       endpoint: endpoint?.name ?? s.lastEndpoint?.name ?? null,
       key: key?.suffix ?? null,
       status,
-      outcome,
+      outcome: result,
       attempts: s.attempts,
       ttfbMs,
       durationMs: Math.round(performance.now() - s.started),
       bytesIn: s.body?.length ?? 0,
       bytesOut,
+      usage,
+      login: s.login,
     });
   }
 }

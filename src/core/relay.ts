@@ -1,61 +1,76 @@
-// Streams an answered upstream response to the client with backpressure, judging whether it ended properly.
+// Streams an answered upstream response to the client with backpressure; the adapter's watcher judges how it ended.
 
 import { ServerResponse } from 'node:http';
 import { Answered } from './attempt';
-import { Cause, causeOfBodyError, CAUSES, DeadlineError, describeError } from './causes';
-import { Protocol } from './config';
+import { causeOfBodyError, DeadlineError, describeError } from './classify';
 import { clientResponseHeaders } from './headers';
-import { SseWatcher, sseErrorEvent } from './sse';
+import { Cause, outcome } from './outcomes';
+import type { ApiAdapter, Usage } from './protocols';
 
 export interface RelayResult {
   cause: Cause;
   detail?: string;
   bytesOut: number;
+  /** What the response reported; undefined when the operation reports no usage. */
+  usage: Usage | undefined;
+}
+
+export interface RelayOptions {
+  api: ApiAdapter;
+  idleMs: number;
+  extraHeaders: Record<string, string>;
+  clientGone(): boolean;
+}
+
+/** An endpoint-side error the upstream reported after content was relayed: its own cause when it has one (overloaded, a key's), else a mid-stream error. */
+function midStreamCause(cause: Cause): Cause {
+  return cause === 'UPSTREAM_5XX' ? 'STREAM_UPSTREAM_ERROR' : cause;
 }
 
 /**
  * Writes headers and body. Resolves once the client response is finished or torn down; a failure
- * after the first byte ends the response visibly (SSE error event, then the connection is cut).
+ * after the first byte ends the response visibly (the protocol's error event, then the connection is cut).
  */
-export function relay(res: ServerResponse, answer: Answered, protocol: Protocol, idleMs: number, extraHeaders: Record<string, string>, clientGone: () => boolean): Promise<RelayResult> {
+export function relay(res: ServerResponse, answer: Answered, o: RelayOptions): Promise<RelayResult> {
   const exchange = answer.exchange;
+  const watcher = answer.watcher;
   const contentType = exchange.headers['content-type'];
   const isSse = typeof contentType === 'string' && contentType.includes('text/event-stream');
-  const watcher = isSse && answer.status < 300 ? new SseWatcher(protocol) : undefined;
   let bytesOut = 0;
 
-  res.writeHead(answer.status, { ...clientResponseHeaders(exchange.headers), ...extraHeaders });
+  res.writeHead(answer.status, { ...clientResponseHeaders(exchange.headers), ...o.extraHeaders });
 
   return new Promise<RelayResult>((resolve) => {
     let settled = false;
     let paused = false;
     // Any byte resets the idle deadline (pings and thinking deltas count); a slow client does not count against the upstream.
-    const idle = idleMs > 0 ? setTimeout(function onIdle() {
+    const idle = o.idleMs > 0 ? setTimeout(function onIdle() {
       if (paused) idle!.refresh();
-      else exchange.abort(new DeadlineError('IDLE_TIMEOUT', idleMs));
-    }, idleMs) : undefined;
-    const finish = (result: RelayResult) => {
+      else exchange.abort(new DeadlineError('IDLE_TIMEOUT', o.idleMs));
+    }, o.idleMs) : undefined;
+    const finish = (cause: Cause, detail?: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(idle);
       exchange.detach();
       res.off('drain', onDrain);
       res.off('close', onClose);
-      resolve(result);
+      resolve({ cause, detail, bytesOut, usage: watcher?.usage() });
     };
     const failVisibly = (cause: Cause, detail: string) => {
       exchange.abort(new Error('the relay ended'));
-      if (watcher && !res.destroyed) {
-        res.write(sseErrorEvent(protocol, cause, `Switchyard: the upstream stream failed after it began (${CAUSES[cause].label}: ${detail}); nothing can be retried once bytes were sent.`), () => res.destroy());
+      if (isSse && watcher && !res.destroyed) {
+        const message = `Switchyard: the upstream stream failed after it began (${outcome(cause).label}: ${detail}); nothing can be retried once bytes were sent.`;
+        res.write(o.api.cutStream(watcher, cause, message), () => res.destroy());
       } else {
         res.destroy();
       }
-      finish({ cause, detail, bytesOut });
+      finish(cause, detail);
     };
-    const write = (chunk: Buffer) => {
+    const write = (chunk: Buffer, fed: boolean) => {
       bytesOut += chunk.length;
       idle?.refresh();
-      watcher?.feed(chunk);
+      if (!fed) watcher?.feed(chunk);
       if (!res.write(chunk)) {
         paused = true;
         exchange.pause();
@@ -63,17 +78,24 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
     };
     const onEnd = () => {
       if (settled) return;
-      if (watcher && !watcher.finished) {
-        failVisibly('STREAM_INCOMPLETE', watcher.upstreamError ?? 'the stream ended without its final event');
+      if (!answer.ended) watcher?.finish();
+      if (watcher?.error) {
+        // The upstream said what went wrong in its own words and ended; the client saw it, so the end stays as sent.
+        res.end();
+        finish(midStreamCause(watcher.error.cause), watcher.error.code ? `${watcher.error.code}: ${watcher.error.message}` : watcher.error.message);
+        return;
+      }
+      if (watcher && !watcher.ended) {
+        failVisibly('STREAM_INCOMPLETE', 'the stream ended without its final event');
         return;
       }
       res.end();
-      finish({ cause: answer.cause, bytesOut });
+      finish(answer.cause);
     };
     const onError = (err: Error) => {
       if (settled) return;
-      if (clientGone()) {
-        finish({ cause: 'CLIENT_ABORTED', bytesOut });
+      if (o.clientGone()) {
+        finish('CLIENT_ABORTED');
         return;
       }
       const cause = describeError(err).includes('TOTAL_TIMEOUT') ? 'TOTAL_TIMEOUT' : causeOfBodyError(err);
@@ -87,13 +109,14 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
     const onClose = () => {
       if (!res.writableFinished) {
         exchange.abort(new Error('the client went away'));
-        finish({ cause: 'CLIENT_ABORTED', bytesOut });
+        finish('CLIENT_ABORTED');
       }
     };
 
     res.on('drain', onDrain);
     res.on('close', onClose);
-    if (answer.first) write(answer.first);
+    // The attempt already fed what it read to the watcher.
+    if (answer.first) write(answer.first, true);
     if (answer.ended) {
       onEnd();
       return;
@@ -101,7 +124,7 @@ export function relay(res: ServerResponse, answer: Answered, protocol: Protocol,
     exchange.attach({
       onHeaders() {},
       onData: (chunk) => {
-        if (!settled) write(chunk);
+        if (!settled) write(chunk, false);
       },
       onEnd,
       onError,

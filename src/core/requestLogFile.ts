@@ -12,7 +12,7 @@ export function expandHome(p: string, homeDir: string = process.env.HOME || proc
 export class RequestLogFile {
   private stream: fs.WriteStream | undefined;
   private size = 0;
-  private rotating = false;
+  private rotating: Promise<void> | undefined;
   private pending: string[] = [];
   private failed = false;
 
@@ -27,11 +27,16 @@ export class RequestLogFile {
     }
     this.open().write(line);
     this.size += Buffer.byteLength(line);
-    if (this.size >= this.maxBytes) void this.rotate();
+    if (this.size >= this.maxBytes) this.rotating = this.rotate();
   }
 
-  /** Flushes and closes the file. */
-  close(): Promise<void> {
+  /** Flushes and closes the file, after a rotation under way has finished. */
+  async close(): Promise<void> {
+    await this.rotating;
+    await this.closeStream();
+  }
+
+  private closeStream(): Promise<void> {
     const s = this.stream;
     this.stream = undefined;
     if (!s) return Promise.resolve();
@@ -56,9 +61,8 @@ export class RequestLogFile {
   }
 
   private async rotate(): Promise<void> {
-    this.rotating = true;
     try {
-      await this.close();
+      await this.closeStream();
       for (let i = this.keepFiles - 1; i >= 1; i--) {
         await fs.promises.rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
       }
@@ -66,7 +70,7 @@ export class RequestLogFile {
       await fs.promises.rm(`${this.file}.${this.keepFiles + 1}`, { force: true });
       this.size = 0;
     } finally {
-      this.rotating = false;
+      this.rotating = undefined;
       const lines = this.pending;
       this.pending = [];
       if (lines.length > 0) {

@@ -1,7 +1,7 @@
 // Turns a validated config plus the keys from the token sources into the immutable snapshot requests run on.
 
 import { createHash } from 'node:crypto';
-import { AuthStyle, ClusterConfig, EndpointConfig, Protocol, Strategy, SwitchyardConfig } from './config';
+import { activeClusterName, AuthStyle, ClusterConfig, EndpointConfig, Protocol, PROTOCOLS, Strategy, SwitchyardConfig } from './config';
 
 /** Where keys come from besides the config file (SecretStorage, a 0600 file, the environment). */
 export interface TokenSource {
@@ -43,7 +43,10 @@ export interface RuntimeSnapshot {
   generation: number;
   config: SwitchyardConfig;
   clusters: RuntimeCluster[];
+  /** The cluster `activeCluster` names (the old single active cluster; stats' flat `endpoints` list). */
   active: RuntimeCluster;
+  /** The active cluster of each family that has one. */
+  activeByFamily: Partial<Record<Protocol, RuntimeCluster>>;
   /** Every key value in this snapshot, for redaction. */
   secrets: string[];
 }
@@ -106,5 +109,11 @@ export function buildSnapshot(config: SwitchyardConfig, generation: number, toke
   const secrets = new Set<string>();
   for (const c of clusters) for (const e of c.endpoints) for (const k of e.keys) secrets.add(k.value);
   if (config.clientKey) secrets.add(config.clientKey);
-  return { generation, config, clusters, active: clusters.find((c) => c.name === config.activeCluster)!, secrets: [...secrets] };
+  const activeByFamily: Partial<Record<Protocol, RuntimeCluster>> = {};
+  for (const family of PROTOCOLS) {
+    const name = activeClusterName(config, family);
+    const cluster = name === undefined ? undefined : clusters.find((c) => c.name === name);
+    if (cluster) activeByFamily[family] = cluster;
+  }
+  return { generation, config, clusters, active: clusters.find((c) => c.name === config.activeCluster)!, activeByFamily, secrets: [...secrets] };
 }

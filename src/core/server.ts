@@ -1,14 +1,15 @@
 // The node:http listener: guard, body cap, admin routes under /_switchyard/, everything else to the pipeline.
 
 import * as http from 'node:http';
-import { errorBody } from './errorBody';
 import { checkRequest } from './guard';
+import { outcome } from './outcomes';
+import { RequestRoute, routeRequest } from './protocols';
 import { RuntimeSnapshot } from './runtime';
 
 export interface ServerHooks {
   snapshot(): RuntimeSnapshot;
   boundHost(): string;
-  proxy(id: string, snap: RuntimeSnapshot, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer | null): Promise<void>;
+  proxy(id: string, snap: RuntimeSnapshot, route: RequestRoute, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer | null): Promise<void>;
   admin(path: string): { status: number; body: unknown } | undefined;
   nextRequestId(): string;
 }
@@ -35,16 +36,30 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, extra
   res.end(text);
 }
 
+/** A WebSocket upgrade (Codex tries one on /v1/responses): refused at once with 426, which makes Codex fall back to HTTP. */
+function isWebSocketUpgrade(req: http.IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  return typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket';
+}
+
 function onRequest(hooks: ServerHooks, req: http.IncomingMessage, res: http.ServerResponse): void {
   const snap = hooks.snapshot();
-  const protocol = snap.active.protocol;
+  const url = req.url ?? '/';
+  // The route decides the error shapes even of refusals, so each client reads them in its own protocol.
+  const route = routeRequest(req.method ?? 'GET', url, req.headers);
+  const api = route.op.api;
   const verdict = checkRequest(req.headers, hooks.boundHost(), snap.config.allowedOrigins, snap.config.clientKey);
   if (verdict) {
-    sendJson(res, verdict.status, errorBody(protocol, verdict.status, verdict.code, verdict.message), { connection: 'close' });
+    sendJson(res, verdict.status, api.errorBody(verdict.status, verdict.code, verdict.message, []), { connection: 'close' });
     req.resume();
     return;
   }
-  const url = req.url ?? '/';
+  if (isWebSocketUpgrade(req)) {
+    const message = `WebSocket upgrades are not relayed (${route.pathname}); use HTTP with streaming (SSE) instead. ${outcome('WEBSOCKET_UNSUPPORTED').hint}`;
+    sendJson(res, 426, api.errorBody(426, 'WEBSOCKET_UNSUPPORTED', message, []), { connection: 'close' });
+    req.resume();
+    return;
+  }
   if (url.startsWith('/_switchyard/') || url === '/_switchyard') {
     const answer = hooks.admin(url.split('?')[0]);
     if (answer) sendJson(res, answer.status, answer.body);
@@ -55,7 +70,7 @@ function onRequest(hooks: ServerHooks, req: http.IncomingMessage, res: http.Serv
   const id = hooks.nextRequestId();
   const max = snap.config.limits.maxBodyBytes;
   const tooLarge = () =>
-    sendJson(res, 413, errorBody(protocol, 413, 'BODY_TOO_LARGE', `the request body is larger than limits.maxBodyBytes (${max} bytes); nothing was sent upstream.`), {
+    sendJson(res, 413, api.errorBody(413, 'BODY_TOO_LARGE', `the request body is larger than limits.maxBodyBytes (${max} bytes); nothing was sent upstream.`, []), {
       connection: 'close',
       'x-switchyard-attempts': '0',
       'x-switchyard-endpoint': 'none',
@@ -70,7 +85,7 @@ function onRequest(hooks: ServerHooks, req: http.IncomingMessage, res: http.Serv
   const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
   if (!hasBody) {
     req.resume();
-    void hooks.proxy(id, snap, req, res, null);
+    void hooks.proxy(id, snap, route, req, res, null);
     return;
   }
   const chunks: Buffer[] = [];
@@ -89,7 +104,7 @@ function onRequest(hooks: ServerHooks, req: http.IncomingMessage, res: http.Serv
   });
   req.on('end', () => {
     if (rejected) return;
-    void hooks.proxy(id, snap, req, res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    void hooks.proxy(id, snap, route, req, res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
   });
   req.on('error', () => undefined);
 }

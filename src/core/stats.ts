@@ -1,6 +1,6 @@
 // Builds the key-free stats snapshot served at /_switchyard/stats and read by the VS Code views.
 
-import { Cause } from './causes';
+import type { Cause } from './outcomes';
 import { EndpointState, HealthStore, KeyState } from './health';
 import { Protocol, Strategy } from './config';
 import { RuntimeSnapshot } from './runtime';
@@ -48,8 +48,12 @@ export interface ProxyStats {
   uptimeMs: number;
   listening: { host: string; port: number } | null;
   activeCluster: string;
+  /** The active cluster of each protocol family that has one. */
+  activeClusters: Partial<Record<Protocol, string>>;
   configGeneration: number;
   requests: { total: number; inFlight: number; retriesInFlight: number; failed: number };
+  /** Clients seen signing in with a subscription (ChatGPT, Claude) instead of an API key. */
+  logins?: { family: string; message: string; count: number; lastAt: number; cluster: string | null }[];
   upstreamSockets: number;
   memory: { rssBytes: number; heapUsedBytes: number };
   /** Endpoints of the active cluster (the contract's flat list). */
@@ -63,7 +67,7 @@ export function clusterStats(snapshot: RuntimeSnapshot, health: HealthStore): Cl
     name: c.name,
     protocol: c.protocol,
     strategy: c.strategy,
-    active: c.name === snapshot.active.name,
+    active: snapshot.activeByFamily[c.protocol]?.name === c.name,
     endpoints: c.endpoints.map((e): EndpointStats => {
       const h = health.endpoint(e.id);
       return {

@@ -8,6 +8,7 @@ import { Balancer } from './balancer';
 import { SwitchyardConfig } from './config';
 import { HealthTransition, MemoryHealthStore } from './health';
 import { formatRequestLine, Logger, Redactor, redactingLogger, RequestRecord, silentLogger } from './log';
+import { outcome } from './outcomes';
 import { describeHolder, PortHolder, SwitchyardHealth, whoHoldsPort } from './portOwner';
 import { Pipeline } from './proxy';
 import { expandHome, RequestLogFile } from './requestLogFile';
@@ -58,6 +59,8 @@ export class Switchyard {
   private stopping: Promise<void> | undefined;
   private stopDeadline = Infinity;
   private totals = { total: 0, failed: 0 };
+  /** Subscription logins seen, one entry per kind: said once in the log, shown in stats (the tree, diagnostics). */
+  private readonly logins = new Map<string, { family: string; message: string; count: number; lastAt: number; cluster: string | null }>();
 
   constructor(private readonly options: SwitchyardOptions) {
     this.snap = buildSnapshot(options.config, 1, options.tokens, options.env);
@@ -98,7 +101,7 @@ export class Switchyard {
     const server = createProxyServer({
       snapshot: () => this.snap,
       boundHost: () => this.listening?.host ?? host,
-      proxy: (id, snap, req, res, body) => this.pipeline.handle(id, snap, req, res, body),
+      proxy: (id, snap, route, req, res, body) => this.pipeline.handle(id, snap, route, req, res, body),
       admin: (path) => this.admin(path),
       nextRequestId: () => `${this.instanceId.slice(0, 4)}-${(++this.seq).toString(36)}`,
     });
@@ -122,7 +125,7 @@ export class Switchyard {
     this.server = server;
     const addr = server.address() as AddressInfo;
     this.listening = { host, port: addr.port };
-    this.logger.info(`[server] listening on http://${host}:${addr.port} (cluster "${this.snap.active.name}", ${this.snap.active.endpoints.length} endpoints)`);
+    this.logger.info(`[server] listening on http://${host}:${addr.port} (${this.describeActive()})`);
     this.emitChange();
     return { host, port: addr.port, url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}` };
   }
@@ -173,7 +176,7 @@ export class Switchyard {
       void this.requestLog?.close();
       this.openRequestLog(config);
     }
-    this.logger.info(`[config] applied generation ${this.snap.generation}: active cluster "${config.activeCluster}"`);
+    this.logger.info(`[config] applied generation ${this.snap.generation}: ${this.describeActive()}`);
     this.emitChange();
   }
 
@@ -185,6 +188,12 @@ export class Switchyard {
   /** Forgets an endpoint's failures, ejection and key cooldowns. */
   resetEndpoint(cluster: string, endpoint: string): void {
     this.health.reset(endpointId(cluster, endpoint));
+  }
+
+  /** `anthropic → "main" (3 endpoints), openai → "codex" (1 endpoint)`. */
+  private describeActive(): string {
+    const parts = Object.entries(this.snap.activeByFamily).map(([family, c]) => `${family} → "${c!.name}" (${c!.endpoints.length} endpoint${c!.endpoints.length === 1 ? '' : 's'})`);
+    return parts.length > 0 ? `active: ${parts.join(', ')}` : 'no active cluster';
   }
 
   healthInfo(): SwitchyardHealth & { uptimeMs: number; activeCluster: string } {
@@ -212,8 +221,10 @@ export class Switchyard {
       uptimeMs: Date.now() - this.startedAt,
       listening: this.listening,
       activeCluster: this.snap.active.name,
+      activeClusters: Object.fromEntries(Object.entries(this.snap.activeByFamily).map(([f, c]) => [f, c!.name])),
       configGeneration: this.snap.generation,
       requests: { total: this.totals.total, failed: this.totals.failed, inFlight: this.budget.inFlight, retriesInFlight: this.budget.retriesInFlight },
+      logins: this.logins.size > 0 ? [...this.logins.values()] : undefined,
       upstreamSockets: this.upstream.openSockets(),
       memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
       endpoints: clusters.find((c) => c.active)!.endpoints,
@@ -257,12 +268,26 @@ export class Switchyard {
 
   private onRecord(r: RequestRecord): void {
     this.totals.total++;
-    if (r.outcome !== 'OK' && r.outcome !== 'CLIENT_ERROR') this.totals.failed++;
+    const info = outcome(r.outcome);
+    if (info.failure) this.totals.failed++;
+    if (r.login) this.noteLogin(r);
     this.requestLog?.write(r);
-    const line = formatRequestLine(r);
-    if (r.outcome === 'OK' || r.outcome === 'CLIENT_ERROR' || r.outcome === 'CLIENT_ABORTED') this.logger.info(line);
-    else this.logger.warn(line);
+    this.logger[info.level](formatRequestLine(r));
     for (const l of this.requestListeners) l(r);
+  }
+
+  /** A subscription login expects its vendor's own backend: replacing it with a key changes who pays, a relay rejects it. */
+  private noteLogin(r: RequestRecord): void {
+    const kind = `${r.family}:${r.login}`;
+    const seen = this.logins.get(kind);
+    if (seen) {
+      seen.count++;
+      seen.lastAt = Date.now();
+      return;
+    }
+    this.logins.set(kind, { family: r.family, message: r.login!, count: 1, lastAt: Date.now(), cluster: r.cluster });
+    const keyed = r.key !== null ? `the proxy replaced it with the endpoint's key ${r.key}, so that key's account pays` : 'it was passed to the endpoint as is; a relay or a non-official endpoint will reject it';
+    this.logger.warn(`[client] ${r.login}; ${keyed}. Use an API key in the client, or give the endpoint no keys and point it at the vendor's own API.`);
   }
 
   private upstreamOptions(config: SwitchyardConfig): UpstreamOptions {

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { Protocol, Strategy } from '../core/config';
 import { PROTOCOLS } from '../core/config';
-import { redactText } from '../core/diagnostics';
+import { redactText } from '../diagnostics';
 import { Commands, Settings } from './constants';
 import { diagnose, diagnosticsSummary, knownSecrets } from './diagnostics';
 import type { DiagnosticsResult } from './diagnostics';

@@ -1,8 +1,8 @@
 // Run Diagnostics: the core's full diagnostics when a config exists; otherwise a short report from this window's view.
 
 import type { SwitchyardConfig } from '../core/config';
-import { formatReportMarkdown, runDiagnostics } from '../core/diagnostics';
-import type { DiagnosticReport } from '../core/diagnostics';
+import { formatReportMarkdown, runDiagnostics } from '../diagnostics';
+import type { DiagnosticReport } from '../diagnostics';
 import { describeHolder, whoHoldsPort } from '../core/portOwner';
 import { splitTokens } from '../core/runtime';
 import type { TokenSource } from '../core/runtime';

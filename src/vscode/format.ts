@@ -2,7 +2,7 @@
 
 import type { ClusterStats, EndpointStats, KeyStats } from '../core/stats';
 import type { EndpointState } from '../core/health';
-import { CAUSES } from '../core/causes';
+import { causeLabel } from '../core/outcomes';
 
 /** `420 ms`, `4.2 s`, `3 min`, `2 h`. */
 export function formatMs(ms: number): string {
@@ -56,8 +56,8 @@ export function keyDescription(k: KeyStats, now = Date.now()): string {
 
 /** A last error as `UPSTREAM_CONNECT (could not connect): message, 12 s ago`. */
 export function describeLastError(err: { cause: string; message: string; at: number }, now = Date.now()): string {
-  const label = (CAUSES as Record<string, { label: string }>)[err.cause]?.label;
-  return `${err.cause}${label ? ` (${label})` : ''}: ${err.message}, ${formatAgo(err.at, now)}`;
+  const label = causeLabel(err.cause);
+  return `${err.cause}${label !== err.cause ? ` (${label})` : ''}: ${err.message}, ${formatAgo(err.at, now)}`;
 }
 
 export type HealthLevel = 'ok' | 'warning' | 'error';

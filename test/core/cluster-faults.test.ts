@@ -144,8 +144,9 @@ test('health changes and key cooldowns are logged one line each, naming the caus
 test('stopping again while a long drain is under way shortens it: the stream is cut visibly, the stop resolves', async () => {
   const up = await startUpstream(anthropicStream(300));
   const proxy = await startProxy([{ name: 'a', baseUrl: up.url }]);
-  const streaming = send(proxy.port, { body: STREAM_BODY });
-  await waitFor(() => up.requests.length === 1, 1000, 'the stream to start');
+  let bytes = 0;
+  const streaming = send(proxy.port, { body: STREAM_BODY, onChunk: (c) => (bytes += c.length) });
+  await waitFor(() => bytes > 0, 2000, 'the stream to reach the client');
   const longDrain = proxy.sy.stop(60_000);
   await delay(50);
   const started = Date.now();

@@ -118,7 +118,7 @@ test('a TLS server that never finishes the handshake hits the connect deadline a
   const results = await Promise.all([send(proxy.port), send(proxy.port)]);
   for (const r of results) assert.equal(r.status, 200);
   const ep = proxy.sy.stats().endpoints.find((e) => e.name === 'silent')!;
-  assert.equal(ep.lastError?.cause, 'UPSTREAM_CONNECT');
+  assert.equal(ep.lastError?.cause, 'UPSTREAM_CONNECT_TIMEOUT');
 });
 
 test('a self-signed certificate is a TLS configuration fault: ejected at once, request saved elsewhere', async () => {

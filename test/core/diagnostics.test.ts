@@ -13,9 +13,9 @@ import { startSimulatedUpstream } from '../../src/core/demo';
 import { freePort as refusedPort } from '../../src/core/ports';
 import { RequestRecord } from '../../src/core/log';
 import { Switchyard } from '../../src/core/switchyard';
-import { checkEnvironment } from '../../src/core/diagnostics/envCheck';
-import { checkHistory } from '../../src/core/diagnostics/historyCheck';
-import { DiagnosticCheck, DiagnosticReport, DiagnosticsInput, formatReportMarkdown, formatReportText, redactReport, runDiagnoseCommand, runDiagnostics } from '../../src/core/diagnostics';
+import { checkEnvironment } from '../../src/diagnostics/envCheck';
+import { checkHistory } from '../../src/diagnostics/historyCheck';
+import { DIAGNOSTIC_CAUSES, DiagnosticCheck, DiagnosticReport, DiagnosticsInput, formatReportMarkdown, formatReportText, redactReport, runDiagnoseCommand, runDiagnostics } from '../../src/diagnostics';
 import { selfSignedLoopbackCert } from './support/diagCerts';
 import { Closable, ForeignHolder, jsonReply, spawnForeignHolder, startHttp, startHttps, startSilentTcp } from './support/diagFaults';
 
@@ -53,7 +53,7 @@ async function keep(c: Promise<Closable>): Promise<Closable> {
 }
 
 function record(over: Partial<RequestRecord> & { time: string }): RequestRecord {
-  return { id: 'r1', method: 'POST', path: '/v1/messages', cluster: 'faults', stream: true, endpoint: null, key: null, status: 200, outcome: 'OK', attempts: [], ttfbMs: 40, durationMs: 100, bytesIn: 10, bytesOut: 10, ...over };
+  return { id: 'r1', method: 'POST', path: '/v1/messages', cluster: 'faults', family: 'anthropic', api: 'anthropic-messages', operation: 'messages', stream: true, endpoint: null, key: null, status: 200, outcome: 'OK', attempts: [], ttfbMs: 40, durationMs: 100, bytesIn: 10, bytesOut: 10, ...over };
 }
 
 function minutesAgo(min: number): string {
@@ -166,8 +166,8 @@ describe('each endpoint fault', () => {
     'clean-tls': [],
     'openai-clean': [],
     keyless: [],
-    'no-dns': ['DNS_FAILED'],
-    refused: ['CONNECT_REFUSED'],
+    'no-dns': ['UPSTREAM_DNS'],
+    refused: ['UPSTREAM_CONNECT'],
     'tls-hang': ['TLS_HANDSHAKE_TIMEOUT'],
     'self-signed': ['TLS_UNTRUSTED_CERT'],
     'base-path': ['WRONG_BASE_PATH'],
@@ -175,7 +175,7 @@ describe('each endpoint fault', () => {
     'rate-limited': ['RATE_LIMITED'],
     overloaded: ['OVERLOADED'],
     slow: ['SLOW_ENDPOINT'],
-    stalls: ['STREAM_STALLS'],
+    stalls: ['STREAM_STALLED'],
   };
 
   for (const [endpoint, causes] of Object.entries(expected)) {
@@ -184,6 +184,15 @@ describe('each endpoint fault', () => {
       if (causes.length === 0) assert.equal(report.endpoints.find((e) => e.endpoint === endpoint)!.status, 'ok');
     });
   }
+
+  test('codes renamed to the proxy vocabulary stay readable under their old names for one release', () => {
+    const formerly = (endpoint: string) => checksOf(report, endpoint).filter((c) => c.status !== 'ok').map((c) => c.formerly);
+    assert.deepEqual(formerly('refused'), ['CONNECT_REFUSED']);
+    assert.deepEqual(formerly('no-dns'), ['DNS_FAILED']);
+    assert.deepEqual(formerly('stalls'), ['STREAM_STALLS']);
+    assert.deepEqual(formerly('bad-key'), [undefined], 'a code that kept its name has no alias');
+    for (const c of report.checks) assert.ok(DIAGNOSTIC_CAUSES.includes(c.cause), `${c.cause} is in the one table`);
+  });
 
   test('the whole run with hanging endpoints stays within its deadlines', () => {
     assert.ok(report.durationMs < 4000, `took ${report.durationMs} ms`);
@@ -383,7 +392,7 @@ describe('recent history', () => {
     );
     const checks = await checkHistory({ file, windowMs: 15 * 60_000 });
     const e1 = checks.filter((c) => c.endpoint === 'e1');
-    assert.deepEqual(e1.map((c) => c.cause), ['SERVER_ERROR']);
+    assert.deepEqual(e1.map((c) => c.cause), ['UPSTREAM_5XX']);
     assert.equal(e1[0].status, 'warn', 'failures failover absorbed are a warning');
     assert.equal(e1[0].evidence.count, 3);
     assert.equal(e1[0].evidence.clientFailures, 0);
@@ -393,7 +402,8 @@ describe('recent history', () => {
     assert.deepEqual(e2.map((c) => [c.cause, c.status]), [['STREAM_INCOMPLETE', 'fail']]);
     assert.equal(checks.filter((c) => c.endpoint === 'e3').length, 3, 'only the top three classes per endpoint');
     const cluster = checks.find((c) => c.endpoint === undefined)!;
-    assert.equal(cluster.cause, 'ALL_KEYS_COOLING');
+    assert.equal(cluster.cause, 'KEYS_COOLING');
+    assert.equal(cluster.formerly, 'ALL_KEYS_COOLING');
   });
 
   test('no log file configured, or none written yet, is not a problem', async () => {
@@ -454,7 +464,8 @@ describe('formats and the command', () => {
     const code = await runDiagnoseCommand({ config: cfg, configFile: 'cfg.json', json: true, out: sink, tokensFile: path.join(tmp, 'no-tokens.json'), input: { env: {}, clientEnv: {}, homeDir: tmp, deadlines: DEADLINES } });
     assert.equal(code, 1);
     const parsed = JSON.parse(out) as DiagnosticReport;
-    assert.deepEqual(parsed.endpoints[0].causes, ['CONNECT_REFUSED']);
+    assert.deepEqual(parsed.endpoints[0].causes, ['UPSTREAM_CONNECT']);
+    assert.equal(parsed.checks.find((c) => c.cause === 'UPSTREAM_CONNECT')?.formerly, 'CONNECT_REFUSED');
     assert.equal(parsed.configFile, 'cfg.json');
   });
 
@@ -476,7 +487,7 @@ describe('formats and the command', () => {
     assert.match(good.out, /^Switchyard diagnostics: 0 failed/);
     const bad = await run({ port, clusters: [{ name: 'c', endpoints: [{ name: 'healthy', baseUrl: healthy.url, tokens: [KEYS.clean] }, { name: 'down', baseUrl: `http://127.0.0.1:${port}` }] }] });
     assert.equal(bad.code, 1, bad.out);
-    assert.match(bad.out, /FAIL .*CONNECT_REFUSED/);
+    assert.match(bad.out, /FAIL .*UPSTREAM_CONNECT \(formerly CONNECT_REFUSED\)/);
     assert.ok(!bad.out.includes(KEYS.clean));
   });
 });

@@ -76,7 +76,7 @@ function judgeCertificate(s: tls.TLSSocket, hostname: string, ms: number, env: N
     return { status: 'fail', cause: 'TLS_HOSTNAME_MISMATCH', summary: `the certificate is for ${evidence.subject ?? 'another name'}, not ${hostname}`, evidence, fix: 'Use the host name the certificate was issued for in the base URL; an intercepting proxy can also cause this.' };
   }
   if (error) {
-    return { status: 'fail', cause: 'TLS_HANDSHAKE_FAILED', summary: `the certificate of ${hostname} was rejected (${error})`, evidence, fix: 'Check this machine\'s clock and the server\'s certificate chain.' };
+    return { status: 'fail', cause: 'UPSTREAM_TLS', formerly: 'TLS_HANDSHAKE_FAILED', summary: `the certificate of ${hostname} was rejected (${error})`, evidence, fix: 'Check this machine\'s clock and the server\'s certificate chain.' };
   }
   const left = evidence.validTo ? Date.parse(String(evidence.validTo)) - Date.now() : Infinity;
   if (left < EXPIRING_WARN_MS) {
@@ -91,7 +91,7 @@ function handshakeFailure(code: string, hostname: string, budgetMs: number, ms: 
     return { status: 'fail', cause: 'TLS_HANDSHAKE_TIMEOUT', summary: `the TLS handshake with ${hostname} did not finish within ${humanMs(budgetMs)}`, evidence, fix: 'Something accepts the connection but does not speak TLS back: a firewall or proxy swallowing it, or a server that is stuck. Try the http.proxy setting if you are behind a corporate proxy.' };
   }
   const plain = code === 'EPROTO' || code.startsWith('ERR_SSL') ? ' — the port may serve plain HTTP (use http://) or another protocol' : '';
-  return { status: 'fail', cause: 'TLS_HANDSHAKE_FAILED', summary: `the TLS handshake with ${hostname} failed (${code})${plain}`, evidence, fix: 'Check the scheme and port of the base URL; a reset during the handshake usually means a middlebox refused it.' };
+  return { status: 'fail', cause: 'UPSTREAM_TLS', formerly: 'TLS_HANDSHAKE_FAILED', summary: `the TLS handshake with ${hostname} failed (${code})${plain}`, evidence, fix: 'Check the scheme and port of the base URL; a reset during the handshake usually means a middlebox refused it.' };
 }
 
 /** Runs a TLS handshake over an already connected socket; always leaves the sockets destroyed. */

@@ -1,8 +1,8 @@
 // The diagnostics contract: what a run takes in, the checks it produces and the report they form.
 
-import type { SwitchyardConfig } from '../config';
-import type { TokenSource } from '../runtime';
-import type { Switchyard } from '../switchyard';
+import type { SwitchyardConfig } from '../core/config';
+import type { TokenSource } from '../core/runtime';
+import type { Switchyard } from '../core/switchyard';
 import type { DiagnosticCause } from './causes';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -22,6 +22,8 @@ export interface DiagnosticCheck {
   title: string;
   status: CheckStatus;
   cause: DiagnosticCause;
+  /** The finding's code before the rename to the proxy's vocabulary, kept readable for one release. */
+  formerly?: string;
   summary: string;
   evidence: Evidence;
   fix?: string;

@@ -1,6 +1,6 @@
 // The config: clusters have endpoints, URLs parse, protocols are known, names are unique, the active cluster exists, keys are there.
 
-import { ClusterConfig, EndpointConfig, PROTOCOLS, SwitchyardConfig } from '../config';
+import { ClusterConfig, EndpointConfig, PROTOCOLS, SwitchyardConfig } from '../core/config';
 import { finding, ok, Verdict } from './check';
 import { DiagnosticCheck } from './types';
 

@@ -1,7 +1,7 @@
 // Recent history: the top failure classes per endpoint from the request log, with counts, first/last seen and one example trace.
 
-import { Cause, CAUSES } from '../causes';
-import { formatRequestLine, RequestRecord } from '../log';
+import { formatRequestLine, RequestRecord } from '../core/log';
+import { Cause, outcome } from '../core/outcomes';
 import { DiagnosticCause } from './causes';
 import { finding, humanMs, ok, Verdict } from './check';
 import { readRecentRecords } from './requestLogTail';
@@ -10,52 +10,47 @@ import { DiagnosticCheck } from './types';
 export interface HistoryCheckInput {
   /** The request log; undefined when logging to a file is off. */
   file: string | undefined;
+  /** Records already held in memory (the VS Code window keeps the recent ones); used instead of the file. */
+  records?: readonly RequestRecord[];
   windowMs: number;
   now?: number;
 }
 
-/** Log causes that are not failures of anything. */
-const NOT_FAILURES = new Set<Cause>(['OK', 'CLIENT_ERROR', 'CLIENT_ABORTED', 'STALE_SOCKET']);
 const TOP_CLASSES = 3;
 
-const HISTORY_CAUSE: Partial<Record<Cause, DiagnosticCause>> = {
+/** What the request log's causes were called in reports before diagnostics used the proxy's own names. */
+const FORMERLY: Partial<Record<Cause, string>> = {
   STREAM_STALLED: 'STREAM_STALLS',
-  STREAM_INCOMPLETE: 'STREAM_INCOMPLETE',
-  STREAM_RESET: 'STREAM_RESET',
-  RATE_LIMITED: 'RATE_LIMITED',
-  KEY_INVALID: 'KEY_INVALID',
-  OVERLOADED: 'OVERLOADED',
   UPSTREAM_5XX: 'SERVER_ERROR',
   UPSTREAM_CONNECT: 'CONNECT_FAILED',
   UPSTREAM_DNS: 'DNS_FAILED',
   UPSTREAM_TLS: 'TLS_HANDSHAKE_FAILED',
   UPSTREAM_TIMEOUT: 'FIRST_BYTE_TIMEOUT',
   UPSTREAM_RESET: 'CONNECTION_RESET',
-  EMPTY_RESPONSE: 'EMPTY_RESPONSE',
-  TOTAL_TIMEOUT: 'TOTAL_TIMEOUT',
   BUDGET_EXHAUSTED: 'RETRY_BUDGET_EXHAUSTED',
   KEYS_COOLING: 'ALL_KEYS_COOLING',
   KEYS_INVALID: 'NO_VALID_KEY',
 };
 
+/** Fixes worded for a history of failures; other causes fall back to the outcome table's hint. */
 const HISTORY_FIX: Partial<Record<DiagnosticCause, string>> = {
-  STREAM_STALLS: 'The upstream went silent mid-stream for longer than timeouts.idleMs. A started stream cannot be retried; if this endpoint keeps doing it, lower its weight or disable it, and check the relay\'s own read timeouts.',
+  STREAM_STALLED: 'The upstream went silent mid-stream for longer than timeouts.idleMs. A started stream cannot be retried; if this endpoint keeps doing it, lower its weight or disable it, and check the relay\'s own read timeouts.',
   STREAM_INCOMPLETE: 'Streams ended without their final event (message_stop / [DONE]): usually a relay or load balancer cutting long responses. Check its timeouts and response size limits.',
   STREAM_RESET: 'The connection dropped mid-stream: a relay or load balancer with a short idle or total timeout, or an unstable network path.',
   RATE_LIMITED: 'Keys hit their rate limits; add keys or spread load over more endpoints.',
   KEY_INVALID: 'A key was rejected; the live HTTP probe above says which one is still bad.',
   OVERLOADED: 'The provider shed load (529); Switchyard failed over. Another endpoint in the cluster helps ride it out.',
-  SERVER_ERROR: 'The upstream answered 5xx; see its live checks above.',
-  CONNECT_FAILED: 'Connections failed; the live DNS/TCP/TLS checks above show whether it still happens.',
-  FIRST_BYTE_TIMEOUT: 'The upstream did not answer before the first-byte deadline; a slow or stuck relay.',
-  CONNECTION_RESET: 'Connections were reset before any response; an unstable relay or middlebox.',
-  ALL_KEYS_COOLING: 'Every key was rate limited at once; add keys or endpoints.',
-  NO_VALID_KEY: 'Every key was rejected; replace the keys.',
-  RETRY_BUDGET_EXHAUSTED: 'Too many retries at once (a retry storm); fix the failing endpoint rather than the budget.',
+  UPSTREAM_5XX: 'The upstream answered 5xx; see its live checks above.',
+  UPSTREAM_CONNECT: 'Connections failed; the live DNS/TCP/TLS checks above show whether it still happens.',
+  UPSTREAM_TIMEOUT: 'The upstream did not answer before the first-byte deadline; a slow or stuck relay.',
+  UPSTREAM_RESET: 'Connections were reset before any response; an unstable relay or middlebox.',
+  KEYS_COOLING: 'Every key was rate limited at once; add keys or endpoints.',
+  KEYS_INVALID: 'Every key was rejected; replace the keys.',
+  BUDGET_EXHAUSTED: 'Too many retries at once (a retry storm); fix the failing endpoint rather than the budget.',
 };
 
 interface Group {
-  cluster: string;
+  cluster: string | null;
   endpoint: string | undefined;
   logCause: Cause;
   count: number;
@@ -66,7 +61,7 @@ interface Group {
 }
 
 function failedForClient(r: RequestRecord): boolean {
-  return !NOT_FAILURES.has(r.outcome);
+  return outcome(r.outcome).failure;
 }
 
 function addTo(groups: Map<string, Group>, r: RequestRecord, endpoint: string | undefined, cause: Cause): void {
@@ -86,10 +81,10 @@ function addTo(groups: Map<string, Group>, r: RequestRecord, endpoint: string | 
 }
 
 /** Failure classes per endpoint: every failed attempt, plus request-level outcomes no attempt explains. */
-export function groupFailures(records: RequestRecord[]): Group[] {
+export function groupFailures(records: readonly RequestRecord[]): Group[] {
   const groups = new Map<string, Group>();
   for (const r of records) {
-    for (const a of r.attempts) if (!NOT_FAILURES.has(a.cause)) addTo(groups, r, a.endpoint, a.cause);
+    for (const a of r.attempts) if (outcome(a.cause).failure) addTo(groups, r, a.endpoint, a.cause);
     if (failedForClient(r) && !r.attempts.some((a) => a.cause === r.outcome)) addTo(groups, r, undefined, r.outcome);
   }
   return [...groups.values()];
@@ -105,13 +100,14 @@ function topPerEndpoint(groups: Group[]): Group[] {
 }
 
 function groupVerdict(g: Group, windowMs: number): Verdict {
-  const cause = HISTORY_CAUSE[g.logCause] ?? 'RECENT_FAILURES';
+  const cause: DiagnosticCause = g.logCause;
   const reached = g.clientFailures > 0 ? `${g.clientFailures} request(s) failed for the client` : 'all absorbed by failover';
   return {
     // Failures clients saw are failures now; ones failover hid are worth a look, not an alarm.
     status: g.clientFailures > 0 ? 'fail' : 'warn',
     cause,
-    summary: `${g.count} × ${CAUSES[g.logCause]?.label ?? g.logCause} in the last ${humanMs(windowMs)} (${reached})`,
+    ...(FORMERLY[cause as Cause] ? { formerly: FORMERLY[cause as Cause] } : {}),
+    summary: `${g.count} × ${outcome(g.logCause).label} in the last ${humanMs(windowMs)} (${reached})`,
     evidence: {
       logCause: g.logCause,
       count: g.count,
@@ -120,7 +116,7 @@ function groupVerdict(g: Group, windowMs: number): Verdict {
       lastSeen: g.lastSeen,
       example: formatRequestLine(g.example).replace(/^\[proxy\] /, ''),
     },
-    fix: HISTORY_FIX[cause] ?? 'See the live checks of this endpoint above.',
+    fix: HISTORY_FIX[cause] ?? (outcome(g.logCause).hint || 'See the live checks of this endpoint above.'),
   };
 }
 
@@ -128,18 +124,24 @@ function groupVerdict(g: Group, windowMs: number): Verdict {
 export async function checkHistory(input: HistoryCheckInput): Promise<DiagnosticCheck[]> {
   const started = performance.now();
   const subject = { area: 'history' as const, title: 'Recent history' };
-  if (!input.file) return [finding(subject, ok('the request log is off, so there is no history to read (set "logFile" in the config to keep one)'))];
   const now = input.now ?? Date.now();
+  if (input.records) return historyOf(subject, input.records.filter((r) => Date.parse(r.time) >= now - input.windowMs), input.windowMs, 'this window\'s recent requests', started);
+  if (!input.file) return [finding(subject, ok('the request log is off, so there is no history to read (headless: set "log.file" in the config to keep one)'))];
   const recent = await readRecentRecords(input.file, now - input.windowMs);
   const ms = performance.now() - started;
   if (recent.error && recent.records.length === 0) {
     return [finding(subject, { status: 'warn', cause: 'REQUEST_LOG_UNREADABLE', summary: `the request log cannot be read: ${recent.error}`, evidence: { file: input.file }, fix: 'Check the file\'s permissions; Switchyard writes it with mode 0600 as the user running it.' }, ms)];
   }
   if (recent.files.length === 0) return [finding(subject, ok(`no request log yet at ${input.file}`, { file: input.file }), ms)];
-  const groups = topPerEndpoint(groupFailures(recent.records));
-  if (groups.length === 0) return [finding(subject, ok(`no failures in the last ${humanMs(input.windowMs)} (${recent.records.length} requests)`, { file: input.file, requests: recent.records.length }), ms)];
+  return historyOf(subject, recent.records, input.windowMs, input.file, started);
+}
+
+function historyOf(subject: { area: 'history'; title: string }, records: readonly RequestRecord[], windowMs: number, source: string, started: number): DiagnosticCheck[] {
+  const ms = performance.now() - started;
+  const groups = topPerEndpoint(groupFailures(records));
+  if (groups.length === 0) return [finding(subject, ok(`no failures in the last ${humanMs(windowMs)} (${records.length} requests)`, { source, requests: records.length }), ms)];
   return groups.map((g) => {
-    const verdict = groupVerdict(g, input.windowMs);
-    return finding({ ...subject, cluster: g.cluster, endpoint: g.endpoint, detail: verdict.cause }, verdict, ms);
+    const verdict = groupVerdict(g, windowMs);
+    return finding({ ...subject, cluster: g.cluster ?? undefined, endpoint: g.endpoint, detail: verdict.cause }, verdict, ms);
   });
 }

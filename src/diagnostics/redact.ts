@@ -1,6 +1,6 @@
 // Scrubs a report so no key (known or merely key-shaped) and no URL password survives into text that gets shared.
 
-import { Redactor } from '../log';
+import { Redactor } from '../core/log';
 import { DiagnosticReport, EvidenceValue } from './types';
 
 const KEY_SHAPED = /\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}/g;

@@ -1,8 +1,8 @@
 // One endpoint, step by step (DNS → TCP → TLS → HTTP per key), each under its own deadline; stops at the first failed step.
 
 import type { SecureContext } from 'node:tls';
-import { Protocol } from '../config';
-import { RuntimeEndpoint } from '../runtime';
+import { Protocol } from '../core/config';
+import { RuntimeEndpoint } from '../core/runtime';
 import { CheckSubject, Deadline, finding, ok } from './check';
 import { resolveHost } from './dnsStep';
 import { probeHttp } from './httpProbe';

@@ -2,9 +2,9 @@
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { DEFAULT_TIMEOUTS, SwitchyardConfig } from '../config';
-import { expandHome } from '../requestLogFile';
-import { buildSnapshot, RuntimeSnapshot, TokenSource } from '../runtime';
+import { DEFAULT_TIMEOUTS, SwitchyardConfig } from '../core/config';
+import { expandHome } from '../core/requestLogFile';
+import { buildSnapshot, RuntimeSnapshot, TokenSource } from '../core/runtime';
 import { proxyUrl, reachableHost } from './adminProbe';
 import { CheckSubject, Deadline, finding, statusRank, worst } from './check';
 import { baseUrlProblem, checkConfig, safeUrl } from './configCheck';

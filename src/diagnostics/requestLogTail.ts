@@ -1,7 +1,7 @@
 // Reads the recent end of the JSON-lines request log (and its last rotation) without loading whole files.
 
 import { promises as fs } from 'node:fs';
-import { RequestRecord } from '../log';
+import { RequestRecord } from '../core/log';
 
 export interface RecentRecords {
   records: RequestRecord[];

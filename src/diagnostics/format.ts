@@ -65,7 +65,7 @@ function subjectOf(c: DiagnosticCheck): string {
 const TEXT_MARK: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
 
 function textCheck(c: DiagnosticCheck): string[] {
-  const cause = c.cause === 'OK' ? '' : `${c.cause}  `;
+  const cause = c.cause === 'OK' ? '' : `${c.cause}${c.formerly ? ` (formerly ${c.formerly})` : ''}  `;
   const lines = [`  ${TEXT_MARK[c.status]}  ${subjectOf(c).padEnd(18)} ${cause}${c.summary}`];
   if (c.status === 'ok') return lines;
   const evidence = Object.entries(c.evidence).map(([k, v]) => `${k}: ${evidenceValue(v)}`);
@@ -100,7 +100,7 @@ function code(text: string): string {
 }
 
 function markdownCheck(c: DiagnosticCheck): string[] {
-  const cause = c.cause === 'OK' ? '' : ` ${code(c.cause)}`;
+  const cause = c.cause === 'OK' ? '' : ` ${code(c.cause)}${c.formerly ? ` (formerly ${code(c.formerly)})` : ''}`;
   const lines = [`- ${MD_MARK[c.status]} **${subjectOf(c)}**${cause} — ${c.summary}`];
   const evidence = Object.entries(c.evidence).map(([k, v]) => `${k} ${code(evidenceValue(v))}`);
   if (c.status !== 'ok' && evidence.length > 0) lines.push(`  - Evidence: ${evidence.join(' · ')}`);

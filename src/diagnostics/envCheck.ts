@@ -2,7 +2,7 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Protocol, TimeoutsConfig } from '../config';
+import { Protocol, TimeoutsConfig } from '../core/config';
 import { finding, humanMs, ok, Verdict } from './check';
 import { safeUrl } from './configCheck';
 import { DiagnosticCheck, Evidence } from './types';

@@ -18,6 +18,8 @@ export interface CheckSubject {
 export interface Verdict {
   status: CheckStatus;
   cause: DiagnosticCause;
+  /** The code this finding had before diagnostics spoke the proxy's vocabulary (see RENAMED_CAUSES). */
+  formerly?: string;
   summary: string;
   evidence?: Evidence;
   fix?: string;
@@ -36,6 +38,7 @@ export function finding(subject: CheckSubject, verdict: Verdict, ms = 0): Diagno
     title: subject.title,
     status: verdict.status,
     cause: verdict.cause,
+    ...(verdict.formerly ? { formerly: verdict.formerly } : {}),
     summary: verdict.summary,
     evidence: verdict.evidence ?? {},
     ms: Math.round(ms),

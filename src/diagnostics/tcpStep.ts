@@ -32,12 +32,12 @@ function connectOnce(address: string, port: number, budgetMs: number): Promise<A
 function failure(codes: string[], where: string, budgetMs: number, ms: number): Verdict {
   const evidence = { target: where, errors: codes, ms };
   if (codes.every((c) => c === 'ECONNREFUSED')) {
-    return { status: 'fail', cause: 'CONNECT_REFUSED', summary: `${where} refused the connection: nothing listens on that port`, evidence, fix: 'Check the port in the base URL and that the server (or relay) is running.' };
+    return { status: 'fail', cause: 'UPSTREAM_CONNECT', formerly: 'CONNECT_REFUSED', summary: `${where} refused the connection: nothing listens on that port`, evidence, fix: 'Check the port in the base URL and that the server (or relay) is running.' };
   }
   if (codes.includes('TIMEOUT') || codes.includes('ETIMEDOUT')) {
-    return { status: 'fail', cause: 'CONNECT_TIMEOUT', summary: `${where} did not accept a connection within ${humanMs(budgetMs)}`, evidence, fix: 'A firewall may drop the packets, or the host is down; outside a corporate network a proxy may be required (http.proxy).' };
+    return { status: 'fail', cause: 'UPSTREAM_CONNECT_TIMEOUT', formerly: 'CONNECT_TIMEOUT', summary: `${where} did not accept a connection within ${humanMs(budgetMs)}`, evidence, fix: 'A firewall may drop the packets, or the host is down; outside a corporate network a proxy may be required (http.proxy).' };
   }
-  return { status: 'fail', cause: 'CONNECT_FAILED', summary: `could not connect to ${where} (${codes.join(', ')})`, evidence, fix: 'The network path to the host is broken (no route, interface down); check the VPN and network.' };
+  return { status: 'fail', cause: 'UPSTREAM_CONNECT', formerly: 'CONNECT_FAILED', summary: `could not connect to ${where} (${codes.join(', ')})`, evidence, fix: 'The network path to the host is broken (no route, interface down); check the VPN and network.' };
 }
 
 /** Connects to each address in turn until one accepts, within one shared budget. */

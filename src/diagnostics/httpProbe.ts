@@ -2,12 +2,12 @@
 
 import * as tls from 'node:tls';
 import { Client, Dispatcher } from 'undici';
-import { upstreamMessage } from '../attempt';
-import { describeError } from '../causes';
-import { Protocol } from '../config';
-import { authHeader } from '../headers';
-import { retryAfterMs } from '../retryAfter';
-import { RuntimeEndpoint, RuntimeKey } from '../runtime';
+import { upstreamMessage } from '../core/attempt';
+import { describeError } from '../core/classify';
+import { Protocol } from '../core/config';
+import { authHeader } from '../core/headers';
+import { retryAfterMs } from '../core/retryAfter';
+import { RuntimeEndpoint, RuntimeKey } from '../core/runtime';
 import { errorCode, humanMs, since, Verdict } from './check';
 import { Evidence } from './types';
 
@@ -122,7 +122,7 @@ function classifyStatus(endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, 
     return { status: 'warn', cause: 'RATE_LIMITED', summary: `${who} is rate limited${until}`, evidence, fix: 'Switchyard cools this key down and uses others meanwhile; add keys or lower concurrency if it happens often.' };
   }
   if (a.status === 529) return { status: 'fail', cause: 'OVERLOADED', summary: 'the upstream is overloaded (529)', evidence, fix: 'A provider-side condition: Switchyard fails over to other endpoints; add another endpoint to the cluster to ride it out.' };
-  if (a.status >= 500) return { status: 'fail', cause: 'SERVER_ERROR', summary: `the upstream answered ${a.status}`, evidence, fix: 'The server or relay is failing; Switchyard fails over. If it persists, tell its operator.' };
+  if (a.status >= 500) return { status: 'fail', cause: 'UPSTREAM_5XX', formerly: 'SERVER_ERROR', summary: `the upstream answered ${a.status}`, evidence, fix: 'The server or relay is failing; Switchyard fails over. If it persists, tell its operator.' };
   if (a.status >= 300 && a.status < 400) evidence.location = String(a.headers.location ?? '');
   return { status: 'warn', cause: 'UNEXPECTED_STATUS', summary: `${probePath(endpoint)} answered ${a.status}`, evidence, fix: a.status < 400 ? 'The base URL redirects; use the address it redirects to (often https:// instead of http://).' : 'The endpoint may not be the API the cluster\'s protocol expects.' };
 }
@@ -131,9 +131,9 @@ function classifyError(endpoint: RuntimeEndpoint, err: unknown, ms: number, budg
   const code = errorCode(err) ?? (err as Error)?.name ?? 'ERROR';
   const evidence: Evidence = { url: endpoint.origin + probePath(endpoint), error: describeError(err).slice(0, 200), ms };
   if (TIMEOUT_CODES.has(code) || (err as Error)?.name === 'AbortError') {
-    return { status: 'fail', cause: 'HTTP_TIMEOUT', summary: `no answer to GET ${probePath(endpoint)} within ${humanMs(budgetMs)}`, evidence, fix: 'The endpoint accepts connections but does not answer; Switchyard\'s first-byte deadline fails over from it. If it is a relay, check its upstream.' };
+    return { status: 'fail', cause: 'UPSTREAM_TIMEOUT', formerly: 'HTTP_TIMEOUT', summary: `no answer to GET ${probePath(endpoint)} within ${humanMs(budgetMs)}`, evidence, fix: 'The endpoint accepts connections but does not answer; Switchyard\'s first-byte deadline fails over from it. If it is a relay, check its upstream.' };
   }
-  return { status: 'fail', cause: 'HTTP_FAILED', summary: `GET ${probePath(endpoint)} failed (${code})`, evidence, fix: 'The connection broke during the request; run diagnostics again, and check the relay if it persists.' };
+  return { status: 'fail', cause: 'UPSTREAM_RESET', formerly: 'HTTP_FAILED', summary: `GET ${probePath(endpoint)} failed (${code})`, evidence, fix: 'The connection broke during the request; run diagnostics again, and check the relay if it persists.' };
 }
 
 /** Probes the endpoint with one key (or with no auth for a keyless endpoint). */

@@ -38,7 +38,7 @@ export async function resolveHost(hostname: string, budgetMs: number): Promise<D
   return {
     verdict: {
       status: 'fail',
-      cause: 'DNS_FAILED',
+      cause: 'UPSTREAM_DNS', formerly: 'DNS_FAILED',
       summary: `${hostname} did not resolve: ${why}`,
       evidence: { host: hostname, failureClass: result.code, ms },
       fix: 'Check the host name in the base URL; if it is internal, connect the VPN or use the DNS server that knows it (`nslookup ' + hostname + '`).',

@@ -1,8 +1,8 @@
 // `switchyard diagnose`: runs every check against the config and prints the report as text or JSON.
 
-import { SwitchyardConfig } from '../config';
-import { TokenSource } from '../runtime';
-import { DEFAULT_TOKEN_FILE, TokenFile } from '../tokenFile';
+import { SwitchyardConfig } from '../core/config';
+import { TokenSource } from '../core/runtime';
+import { DEFAULT_TOKEN_FILE, TokenFile } from '../core/tokenFile';
 import { formatReportText } from './format';
 import { runDiagnostics } from './run';
 import { DiagnosticsInput } from './types';

@@ -1,0 +1,103 @@
+// OpenAI Chat Completions (`/v1/chat/completions`, and the older `/v1/completions`): most SDK scripts, Cline, Continue, Aider.
+
+import { bodyWindow, child, count, lastObject } from './json';
+import { classifiedOpenAiError, classifyOpenAiError, openAiErrorBody, openAiSubscriptionLogin } from './openaiShared';
+import { SseData, SseReader } from './sseReader';
+import { commonTraits } from './traits';
+import type { ApiAdapter, Operation, ResponseWatcher, Usage, UpstreamError } from './types';
+
+/** `prompt_tokens` includes the cached ones: input = prompt − cached. OpenAI reports no cache writes (0, not unknown). */
+function chatUsage(u: Record<string, unknown>): Usage {
+  const prompt = count(u, 'prompt_tokens');
+  const cached = count(child(u, 'prompt_tokens_details'), 'cached_tokens') ?? 0;
+  return { inputTokens: prompt === null ? null : Math.max(0, prompt - cached), outputTokens: count(u, 'completion_tokens'), cacheReadTokens: prompt === null ? null : cached, cacheWriteTokens: prompt === null ? null : 0 };
+}
+
+const UNKNOWN: Usage = { inputTokens: null, outputTokens: null, cacheReadTokens: null, cacheWriteTokens: null };
+
+class ChatWatcher implements ResponseWatcher {
+  stage: 'opening' | 'content' = 'opening';
+  ended: boolean;
+  error: UpstreamError | undefined;
+  private readonly reader: SseReader | undefined;
+  private reported: Usage | undefined;
+  private bodyTail = '';
+
+  constructor(private readonly op: Operation, eventStream: boolean) {
+    this.ended = !eventStream;
+    if (eventStream) this.reader = new SseReader(() => true, (_name, data) => this.onChunk(data));
+    else this.stage = 'content';
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.reader) this.reader.feed(chunk);
+    else if (this.op.reportsUsage) this.bodyTail = (this.bodyTail + chunk.toString('utf8')).slice(-16 * 1024);
+  }
+
+  finish(): void {
+    if (this.reader) {
+      this.reader.finish();
+      return;
+    }
+    const usage = lastObject(this.bodyTail, 'usage');
+    if (usage) this.reported = chatUsage(usage);
+  }
+
+  /** Streams carry usage only when the client asked (`stream_options.include_usage`); otherwise it is unknown. */
+  usage(): Usage | undefined {
+    return this.op.reportsUsage ? (this.reported ?? UNKNOWN) : undefined;
+  }
+
+  private onChunk(data: SseData | undefined): void {
+    this.stage = 'content';
+    if (!data) return;
+    const text = data.text;
+    if (text === '[DONE]') {
+      this.ended = true;
+      return;
+    }
+    if (/^\s*\{\s*"error"/.test(text)) {
+      this.error = classifiedOpenAiError(lastObject(text, 'error'), 'UPSTREAM_5XX');
+      return;
+    }
+    // `"finish_reason":null` rides on every chunk; only a string value ends the choice.
+    if (/"finish_reason"\s*:\s*"/.test(text)) this.ended = true;
+    if (text.includes('"usage"')) {
+      const usage = lastObject(text, 'usage');
+      if (usage) this.reported = chatUsage(usage);
+    }
+  }
+}
+
+export const openaiChat: ApiAdapter = {
+  name: 'openai-chat',
+  family: 'openai',
+
+  operation(method, pathname) {
+    if (method !== 'POST') return undefined;
+    if (pathname === '/v1/chat/completions' || pathname === '/chat/completions') return CHAT;
+    if (pathname === '/v1/completions' || pathname === '/completions') return COMPLETIONS;
+    return undefined;
+  },
+
+  traits(_op, body, headers) {
+    return { ...commonTraits(bodyWindow(body), headers), continuation: undefined };
+  },
+
+  watch(op, eventStream) {
+    return new ChatWatcher(op, eventStream);
+  },
+
+  classifyError: classifyOpenAiError,
+  errorBody: openAiErrorBody,
+
+  cutStream(_watcher, cause, message) {
+    return `data: ${JSON.stringify({ error: { message, type: 'upstream_error', code: cause } })}\n\n`;
+  },
+
+  subscriptionLogin: openAiSubscriptionLogin,
+};
+
+// Defined after the adapter they point back to; only read once requests arrive.
+const CHAT: Operation = { api: openaiChat, name: 'chat.completions', failover: 'full', notFoundTriesElsewhere: false, reportsUsage: true };
+const COMPLETIONS: Operation = { api: openaiChat, name: 'completions', failover: 'full', notFoundTriesElsewhere: false, reportsUsage: true };

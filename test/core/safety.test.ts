@@ -62,7 +62,8 @@ test('the request log rotates by size', async () => {
   await proxy.close();
   assert.ok(fs.existsSync(`${logFile}.1`), 'rotated once');
   assert.ok(!fs.existsSync(`${logFile}.3`), 'keeps only keepFiles');
-  assert.ok(fs.statSync(logFile).size < 4096);
+  // The last rotation may have left no current file when no line came after it.
+  assert.ok(!fs.existsSync(logFile) || fs.statSync(logFile).size < 4096);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -27,6 +27,23 @@ function midStreamCause(cause: Cause): Cause {
   return cause === 'UPSTREAM_5XX' ? 'STREAM_UPSTREAM_ERROR' : cause;
 }
 
+/** How long a client gets to read the error event before the connection is destroyed outright. */
+const CUT_LINGER_MS = 2000;
+
+/**
+ * Ends the connection without ending the response (no final chunk), so the client sees a cut; a FIN
+ * rather than a reset, so the error event written just before is read first, not discarded with the socket.
+ */
+function cutAfterDelivery(res: ServerResponse): void {
+  const socket = res.socket;
+  if (!socket || socket.destroyed) {
+    res.destroy();
+    return;
+  }
+  socket.end();
+  setTimeout(() => res.destroy(), CUT_LINGER_MS).unref();
+}
+
 /**
  * Writes headers and body. Resolves once the client response is finished or torn down; a failure
  * after the first byte ends the response visibly (the protocol's error event, then the connection is cut).
@@ -61,7 +78,7 @@ export function relay(res: ServerResponse, answer: Answered, o: RelayOptions): P
       exchange.abort(new Error('the relay ended'));
       if (isSse && watcher && !res.destroyed) {
         const message = `Switchyard: the upstream stream failed after it began (${outcome(cause).label}: ${detail}); nothing can be retried once bytes were sent.`;
-        res.write(o.api.cutStream(watcher, cause, message), () => res.destroy());
+        res.write(o.api.cutStream(watcher, cause, message), () => cutAfterDelivery(res));
       } else {
         res.destroy();
       }
@@ -79,10 +96,16 @@ export function relay(res: ServerResponse, answer: Answered, o: RelayOptions): P
     const onEnd = () => {
       if (settled) return;
       if (!answer.ended) watcher?.finish();
-      if (watcher?.error) {
-        // The upstream said what went wrong in its own words and ended; the client saw it, so the end stays as sent.
-        res.end();
-        finish(midStreamCause(watcher.error.cause), watcher.error.code ? `${watcher.error.code}: ${watcher.error.message}` : watcher.error.message);
+      const error = watcher?.ended ? undefined : watcher?.error;
+      if (error) {
+        const detail = error.code ? `${error.code}: ${error.message}` : error.message;
+        // The upstream ended the stream with its own error event: the client saw it, so the end stays as sent.
+        if (error.final) {
+          res.end();
+          finish(midStreamCause(error.cause), detail);
+        } else {
+          failVisibly(midStreamCause(error.cause), detail);
+        }
         return;
       }
       if (watcher && !watcher.ended) {

@@ -4,7 +4,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { anthropicStream, closeAllUpstreams, resetAfterEvents, startUpstream, status } from './support/upstream';
+import { anthropicStream, closeAllUpstreams, Handler, refusedPort, resetAfterEvents, startUpstream, status } from './support/upstream';
+import { responsesEvents, streamHandler } from './support/wire';
 import { startProxy, stopAllProxies } from './support/proxy';
 
 after(async () => {
@@ -64,4 +65,54 @@ test('OpenAI SDK: a streamed chat completion fails over from a 503 and ends with
   assert.equal(finish, 'stop');
   assert.equal(healthy.requests[0].url, '/v1/chat/completions');
   assert.equal(healthy.requests[0].headers.authorization, 'Bearer sk-test-oai-0002');
+});
+
+/** A Responses upstream: the stream for `stream: true`, else the completed response as JSON. */
+function responsesUpstream(): Handler {
+  const events = responsesEvents('Hello from Responses');
+  return (req, res, rec) => {
+    if (JSON.parse(rec.body).stream === true) return streamHandler(events)(req, res, rec);
+    const completed = events[events.length - 1][1] as { response: unknown };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(completed.response));
+  };
+}
+
+test('OpenAI SDK: responses.stream() fails over from a refused and a 503 endpoint and parses the typed events strictly', async () => {
+  const refused = await refusedPort();
+  const failing = await startUpstream(status(503, {}, { error: { message: 'busy', type: 'server_error' } }));
+  const healthy = await startUpstream(responsesUpstream());
+  const proxy = await startProxy(
+    [
+      { name: 'dead', baseUrl: `http://127.0.0.1:${refused}/v1`, tokens: ['sk-test-resp-0001'], priority: 0 },
+      { name: 'failing', baseUrl: `${failing.url}/v1`, tokens: ['sk-test-resp-0002'], priority: 1 },
+      { name: 'healthy', baseUrl: `${healthy.url}/v1`, tokens: ['sk-test-resp-0003'], priority: 2 },
+    ],
+    { strategy: 'priority' },
+    {},
+    'openai',
+  );
+  const client = new OpenAI({ apiKey: 'sk-client-placeholder', baseURL: proxy.url, maxRetries: 0 });
+  for (let i = 0; i < 3; i++) {
+    const response = await client.responses.stream({ model: 'gpt-test', input: 'hi' }).finalResponse();
+    assert.equal(response.status, 'completed');
+    assert.equal(response.output_text, 'Hello from Responses');
+  }
+  const ok = await client.responses.create({ model: 'gpt-test', input: 'hi' });
+  assert.equal(ok.output_text, 'Hello from Responses');
+  const ep = proxy.sy.stats().endpoints.find((e) => e.name === 'healthy')!;
+  assert.equal(ep.failures, 0);
+  assert.equal(ep.state, 'healthy');
+  assert.equal(healthy.requests[0].headers.authorization, 'Bearer sk-test-resp-0003');
+});
+
+test('OpenAI SDK: a Responses stream the proxy must cut surfaces as a failed response in the SDK', async () => {
+  const cut = await startUpstream(streamHandler(responsesEvents(), { count: 5, then: 'reset' }));
+  const proxy = await startProxy([{ name: 'cut', baseUrl: `${cut.url}/v1` }], {}, {}, 'openai');
+  const client = new OpenAI({ apiKey: 'sk-client-placeholder', baseURL: proxy.url, maxRetries: 0 });
+  const stream = client.responses.stream({ model: 'gpt-test', input: 'hi' });
+  const types: string[] = [];
+  stream.on('event', (e) => types.push(e.type));
+  await assert.rejects(stream.finalResponse());
+  assert.equal(types[types.length - 1], 'response.failed', `the SDK read the proxy's response.failed before the cut: ${types.join(', ')}`);
 });

@@ -42,7 +42,7 @@ function classified(error: Record<string, unknown> | undefined, fallback: Cause)
   const message = typeof error?.message === 'string' ? error.message.slice(0, 300) : 'upstream sent an error';
   let cause = (type && ERROR_TYPES[type]) || fallback;
   if (/credit balance is too low/i.test(message)) cause = 'KEY_NO_QUOTA';
-  return { cause, code: type, message };
+  return { cause, code: type, message, final: true };
 }
 
 /** Per field, the last value the stream reported wins (message_delta repeats cumulative figures; never add them up). */

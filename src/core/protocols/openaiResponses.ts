@@ -72,7 +72,7 @@ class ResponsesWatcher implements ResponseWatcher {
     if (name === 'response.created') this.responseId = firstString(data.text, 'id');
     if (name === 'error') {
       // A bare error event: Codex ignores it, so it is recorded, and the stream's end decides the rest.
-      this.error = classifiedOpenAiError(parsed(data.text), 'UPSTREAM_5XX');
+      this.error = classifiedOpenAiError(parsed(data.text), 'UPSTREAM_5XX', false);
       return;
     }
     const response = lastObject(data.text, 'response') ?? {};

@@ -27,12 +27,12 @@ const ERROR_CODES: Record<string, Cause> = {
 };
 
 /** An OpenAI error object (`{code, type, message}`) classified. */
-export function classifiedOpenAiError(error: Record<string, unknown> | undefined, fallback: Cause): UpstreamError {
+export function classifiedOpenAiError(error: Record<string, unknown> | undefined, fallback: Cause, final = true): UpstreamError {
   const code = typeof error?.code === 'string' ? error.code : undefined;
   const type = typeof error?.type === 'string' ? error.type : undefined;
   const message = typeof error?.message === 'string' ? error.message.slice(0, 300) : 'upstream sent an error';
   const cause = (code && ERROR_CODES[code]) || (type && ERROR_CODES[type]) || fallback;
-  return { cause, code: code ?? type, message };
+  return { cause, code: code ?? type, message, final };
 }
 
 /** A status the upstream answered, refined by its OpenAI error body (a 429 `insufficient_quota` is out of credit, not rate limited). */

@@ -57,6 +57,8 @@ export interface UpstreamError {
   /** The provider's own code or type (`overloaded_error`, `context_length_exceeded`, …). */
   code: string | undefined;
   message: string;
+  /** The protocol ends the stream with this error (Anthropic `error`, `response.failed`); a bare Responses `error` event does not. */
+  final: boolean;
 }
 
 /**

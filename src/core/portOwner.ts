@@ -2,7 +2,7 @@
 
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as http from 'node:http';
+import { fetchHealth } from './adminClient';
 import { portAcceptsConnections } from './ports';
 
 export interface SwitchyardHealth {
@@ -19,27 +19,6 @@ export type PortHolder =
   | { kind: 'free' }
   | { kind: 'switchyard'; health: SwitchyardHealth }
   | { kind: 'foreign'; pid?: number; program?: string; command?: string };
-
-/** GETs /_switchyard/health on host:port; resolves undefined unless a Switchyard answers in time. */
-export function probeSwitchyard(host: string, port: number, timeoutMs = 1000): Promise<SwitchyardHealth | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get({ host, port, path: '/_switchyard/health', headers: { host: `127.0.0.1:${port}` }, timeout: timeoutMs, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as SwitchyardHealth;
-          resolve(body.service === 'switchyard' ? body : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 function run(cmd: string, args: string[], timeoutMs = 2000): Promise<string> {
   return new Promise((resolve) => {
@@ -102,7 +81,7 @@ export async function findPortOwner(port: number): Promise<{ pid?: number; progr
 
 /** Who holds host:port right now. */
 export async function whoHoldsPort(host: string, port: number): Promise<PortHolder> {
-  const health = await probeSwitchyard(host, port);
+  const health = await fetchHealth(host, port);
   if (health) return { kind: 'switchyard', health };
   const owner = await findPortOwner(port);
   if (owner === undefined) {

@@ -48,7 +48,9 @@ function onRequest(hooks: ServerHooks, req: http.IncomingMessage, res: http.Serv
   // The route decides the error shapes even of refusals, so each client reads them in its own protocol.
   const route = routeRequest(req.method ?? 'GET', url, req.headers);
   const api = route.op.api;
-  const verdict = checkRequest(req.headers, hooks.boundHost(), snap.config.allowedOrigins, snap.config.clientKey);
+  // /_switchyard/health says only that a Switchyard listens (its id, pid, version): other windows and `serve` find a holder by it even when a client key is set.
+  const clientKey = url === '/_switchyard/health' ? undefined : snap.config.clientKey;
+  const verdict = checkRequest(req.headers, hooks.boundHost(), snap.config.allowedOrigins, clientKey);
   if (verdict) {
     sendJson(res, verdict.status, api.errorBody(verdict.status, verdict.code, verdict.message, []), { connection: 'close' });
     req.resume();

@@ -1,7 +1,7 @@
 // The proxy's port: free, held by this Switchyard, by another Switchyard (fine), or by a foreign process named by pid and program.
 
 import { findPortOwner } from '../core/portOwner';
-import { AdminAnswer, switchyardIdentity } from './adminProbe';
+import { AdminAnswer, switchyardIdentity } from '../core/adminClient';
 import { Deadline, finding, ok, Verdict, withTimeout } from './check';
 import { DiagnosticCheck } from './types';
 

@@ -3,7 +3,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
-import { AdminAnswer, getAdmin, proxyUrl, switchyardIdentity } from './adminProbe';
+import { AdminAnswer, getAdmin, proxyUrl, switchyardIdentity } from '../core/adminClient';
 import { Deadline, finding, humanMs, ok, Verdict } from './check';
 import { DiagnosticCheck, Evidence, InProcessSwitchyard } from './types';
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import { DEFAULT_TIMEOUTS, SwitchyardConfig } from '../core/config';
 import { expandHome } from '../core/requestLogFile';
 import { buildSnapshot, RuntimeSnapshot, TokenSource } from '../core/runtime';
-import { proxyUrl, reachableHost } from './adminProbe';
+import { proxyUrl, reachableHost } from '../core/adminClient';
 import { CheckSubject, Deadline, finding, statusRank, worst } from './check';
 import { baseUrlProblem, checkConfig, safeUrl } from './configCheck';
 import { checkEndpoint, EndpointCheckOptions } from './endpointCheck';

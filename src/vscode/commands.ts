@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import type { Protocol, Strategy } from '../core/config';
-import { PROTOCOLS } from '../core/config';
+import { activeClusterName, PROTOCOLS } from '../core/config';
 import { redactText } from '../diagnostics';
 import { Commands, Settings } from './constants';
 import { diagnose, diagnosticsSummary, knownSecrets } from './diagnostics';
@@ -11,13 +11,13 @@ import type { DiagnosticsState } from './diagnosticsState';
 import { Disposable } from './dispose';
 import { clusterHealth, parseKeys } from './format';
 import type { ProxyService } from './proxyService';
-import { checkReachable, Reachability } from './remote';
+import { checkReachable, Reachability } from './reachability';
 import type { SecretTokenStore } from './secretTokens';
 import { readSetting, writeSetting } from './settings';
 import { baseUrlProblem, officialBaseUrl, withCluster, withEndpoint, withEndpointPatch, withoutEndpoint } from './settingsModel';
 import type { StatsDocumentProvider } from './statsDocument';
 import type { TailFilter, TailLogsPanel } from './tailView';
-import { terminalVariables } from './terminalEnv';
+import { clientBaseUrl, configuredFamilies, terminalVariables } from './terminalEnv';
 import type { EndpointTreeProvider } from './tree';
 
 /** Arguments a command accepts; tree nodes carry the same `cluster`/`endpoint`/`suffix` fields. */
@@ -119,7 +119,7 @@ export class CommandController extends Disposable {
       [Commands.tailLogs]: (a) => d.tail.show({ filter: a?.filter, text: a?.text }),
       [Commands.runDiagnostics]: (a) => this.runDiagnostics(a),
       [Commands.copyDiagnosticsReport]: () => this.copyDiagnosticsReport(),
-      [Commands.copyBaseUrl]: () => this.copyBaseUrl(),
+      [Commands.copyBaseUrl]: (a) => this.copyBaseUrl(a),
       [Commands.openStats]: (a) => this.openStats(a),
       [Commands.refresh]: () => this.refresh(),
       [Commands.quickActions]: (a) => this.quickActions(a),
@@ -239,7 +239,7 @@ export class CommandController extends Disposable {
         const h = clusterHealth(c);
         return {
           label: c.name,
-          description: `${c.active ? '$(check) active · ' : ''}${live ? `${h.healthy}/${h.total} healthy` : `${h.total} endpoints`}`,
+          description: `${c.active ? `$(check) active for ${c.protocol} · ` : ''}${live ? `${h.healthy}/${h.total} healthy` : `${h.total} endpoints`}`,
           detail: `${c.protocol} · ${c.endpoints.map((e) => e.name).join(', ') || 'no endpoints'}`,
           picked: c.name === preselect,
         };
@@ -418,29 +418,42 @@ export class CommandController extends Disposable {
 
   // ---- switching, stats, diagnostics ----
 
+  /** Makes a cluster the active one of its protocol family; the other family's active cluster stays as it is. */
   private async switchCluster(a: CommandArgs = {}): Promise<string> {
-    const current = this.d.service.currentConfig?.activeCluster;
-    const cluster = a.cluster ?? (await this.pickCluster('Switchyard: Switch Cluster', current));
-    if (!this.clusterNames().includes(cluster)) throw new Error(`there is no cluster named "${cluster}"`);
-    if (cluster !== current) {
-      await writeSetting(Settings.activeCluster, cluster);
+    const config = this.d.service.currentConfig;
+    const cluster = a.cluster ?? (await this.pickCluster('Switchyard: Switch Cluster (the active one of its protocol)'));
+    const picked = config?.clusters.find((c) => c.name === cluster);
+    if (!config || !picked) throw new Error(`there is no cluster named "${cluster}"`);
+    if (activeClusterName(config, picked.protocol) !== cluster) {
+      const families = readSetting<Record<string, string>>(Settings.activeClusters, {});
+      await writeSetting(Settings.activeClusters, { ...families, [picked.protocol]: cluster });
+      // Keep the older single setting coherent when it named this family's cluster.
+      if (config.clusters.find((c) => c.name === config.activeCluster)?.protocol === picked.protocol) await writeSetting(Settings.activeCluster, cluster);
       await this.d.service.reload();
-      vscode.window.setStatusBarMessage(`Switchyard: cluster "${cluster}" is active`, 3000);
+      vscode.window.setStatusBarMessage(`Switchyard: cluster "${cluster}" is the active ${picked.protocol} cluster`, 3000);
     }
     return cluster;
   }
 
-  private async copyBaseUrl(): Promise<string | undefined> {
+  /** Copies the base URL in the form the active cluster's clients expect (asking which when both families have one). */
+  private async copyBaseUrl(a: CommandArgs = {}): Promise<string | undefined> {
     const v = this.d.service.view();
     const config = this.d.service.currentConfig;
-    const url = v.url ?? (config ? `http://${config.host}:${v.port}` : undefined);
-    if (!url) {
+    const root = v.url ?? (config ? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${v.port}` : undefined);
+    const families = configuredFamilies(config);
+    if (!root || families.length === 0) {
       void this.offerFirstCluster();
       return undefined;
     }
+    const VARS = { anthropic: 'ANTHROPIC_BASE_URL', openai: 'OPENAI_BASE_URL' } as const;
+    const family = a.protocol ?? (families.length === 1 ? families[0] : must(await vscode.window.showQuickPick(
+      families.map((f) => ({ label: clientBaseUrl(root, f), description: `${VARS[f]} — ${f === 'anthropic' ? 'Claude Code, Anthropic SDKs' : 'OpenAI SDKs (Codex: Point Codex at Switchyard)'}`, family: f })),
+      { title: 'Switchyard: Copy Base URL', placeHolder: 'Which clients is it for?' },
+    )).family);
+    const url = clientBaseUrl(root, family);
     const copied = await withTimeout(Promise.resolve(vscode.env.clipboard.writeText(url)).then(() => true), CLIPBOARD_TIMEOUT_MS).catch(() => false);
-    if (copied) void vscode.window.showInformationMessage(`Copied ${url} — use it as ANTHROPIC_BASE_URL (or ${url}/v1 as OPENAI_BASE_URL).`);
-    else void vscode.window.showInformationMessage(`Switchyard base URL: ${url} (the clipboard is not available here; copy it from this message).`);
+    if (copied) void vscode.window.showInformationMessage(`Copied ${url} — use it as ${VARS[family]}.`);
+    else void vscode.window.showInformationMessage(`Switchyard base URL for ${VARS[family]}: ${url} (the clipboard is not available here; copy it from this message).`);
     return url;
   }
 
@@ -459,8 +472,7 @@ export class CommandController extends Disposable {
     const service = this.d.service;
     const view = service.view();
     const config = service.currentConfig;
-    const protocol = config?.clusters.find((c) => c.name === config.activeCluster)?.protocol;
-    const terminalEnv = readSetting<boolean>(Settings.terminalEnv, true) ? terminalVariables(view.url ?? (config ? `http://${config.host}:${view.port}` : undefined), protocol) : {};
+    const terminalEnv = readSetting<boolean>(Settings.terminalEnv, true) ? terminalVariables(view.url ?? (config ? `http://${config.host}:${view.port}` : undefined), configuredFamilies(config)) : {};
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Switchyard: running diagnostics…' }, () =>
       diagnose({ view, config, tokens: this.d.tokens, instance: service.instance, terminalEnv }),
     );

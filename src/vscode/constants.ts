@@ -40,6 +40,7 @@ export const Settings = {
   host: 'host',
   autoStart: 'autoStart',
   activeCluster: 'activeCluster',
+  activeClusters: 'activeClusters',
   clusters: 'clusters',
   timeouts: 'timeouts',
   retry: 'retry',

@@ -8,9 +8,10 @@ import { splitTokens } from '../core/runtime';
 import type { TokenSource } from '../core/runtime';
 import type { Switchyard } from '../core/switchyard';
 import type { EndpointStats } from '../core/stats';
+import { isCause, outcome } from '../core/outcomes';
 import { describeLastError, endpointDescription, keyDescription, STATE_LABELS } from './format';
 import type { ProxyView } from './proxyService';
-import { checkReachable, Reachability } from './remote';
+import { checkReachable, Reachability } from './reachability';
 
 export interface SimpleReport {
   status: 'ok' | 'warn' | 'fail';
@@ -19,27 +20,17 @@ export interface SimpleReport {
 }
 
 
-const HINTS: Record<string, string> = {
-  UPSTREAM_CONNECT: 'nothing accepts connections at the base URL: is the relay running, is the port right?',
-  UPSTREAM_DNS: 'the host name does not resolve: check the base URL and your DNS/VPN.',
-  UPSTREAM_TLS: 'TLS failed: a wrong scheme (https on a plain HTTP port) or an untrusted certificate.',
-  UPSTREAM_TIMEOUT: 'no response before the first-byte deadline: the upstream is overloaded or hanging.',
-  UPSTREAM_5XX: 'the upstream answers with server errors.',
-  OVERLOADED: 'the upstream reports overload (529); traffic goes elsewhere while it recovers.',
-  UPSTREAM_RESET: 'the connection was reset before a response.',
-  KEY_INVALID: 'the key was rejected (401/403): replace it with "Switchyard: Add Tokens" and remove the old one.',
-  RATE_LIMITED: 'the key is rate limited; it is used again when its cooldown ends.',
-};
 
 function endpointFindings(e: EndpointStats, now: number): string[] {
   const out: string[] = [];
   if (e.disabled) return out;
   if (e.state !== 'healthy') {
-    const why = e.lastError ? `: ${describeLastError(e.lastError, now)}${HINTS[e.lastError.cause] ? ` — ${HINTS[e.lastError.cause]}` : ''}` : '';
+    const hint = e.lastError && isCause(e.lastError.cause) ? outcome(e.lastError.cause).hint : '';
+    const why = e.lastError ? `: ${describeLastError(e.lastError, now)}${hint ? ` — ${hint}` : ''}` : '';
     out.push(`endpoint **${e.name}** is ${STATE_LABELS[e.state]}${why}`);
   }
   const invalid = e.tokens.filter((k) => k.state === 'invalid');
-  if (invalid.length > 0) out.push(`endpoint **${e.name}**: ${invalid.length} of ${e.tokens.length} keys rejected (${invalid.map((k) => k.suffix).join(', ')}) — ${HINTS.KEY_INVALID}`);
+  if (invalid.length > 0) out.push(`endpoint **${e.name}**: ${invalid.length} of ${e.tokens.length} keys rejected (${invalid.map((k) => k.suffix).join(', ')}) — ${outcome('KEY_INVALID').hint}`);
   return out;
 }
 
@@ -131,9 +122,8 @@ export async function simpleDiagnostics(v: ProxyView): Promise<SimpleReport> {
     findings.push('no cluster is configured: run "Switchyard: Add Cluster"');
     bump('warn');
   }
-  const active = v.stats?.clusters.find((c) => c.active);
-  if (active) {
-    md.push('', `## Active cluster "${active.name}" (${active.protocol}, ${active.strategy})`, '');
+  for (const active of v.stats?.clusters.filter((c) => c.active) ?? []) {
+    md.push('', `## Active ${active.protocol} cluster "${active.name}" (${active.strategy})`, '');
     if (active.endpoints.length === 0) {
       findings.push(`cluster "${active.name}" has no endpoints: run "Switchyard: Add Endpoint"`);
       bump('fail');

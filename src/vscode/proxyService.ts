@@ -11,7 +11,7 @@ import { PortInUseError, Switchyard } from '../core/switchyard';
 import { Disposable, toDisposable } from './dispose';
 import type { RequestLogBuffer } from './log';
 import { portAcceptsConnections } from '../core/ports';
-import { fetchStats } from './remote';
+import { fetchStats } from '../core/adminClient';
 import type { SecretTokenStore } from './secretTokens';
 import type { KeysInSettings, SettingsResult } from './settingsModel';
 import type { StopMarker } from './stopMarker';

@@ -15,6 +15,7 @@ export function readSettingsValues(): SettingsValues {
     port: s.get(Settings.port),
     host: s.get(Settings.host),
     activeCluster: s.get(Settings.activeCluster),
+    activeClusters: s.get(Settings.activeClusters),
     clusters: s.get(Settings.clusters),
     timeouts: s.get(Settings.timeouts),
     retry: s.get(Settings.retry),

@@ -7,6 +7,7 @@ export interface SettingsValues {
   port?: unknown;
   host?: unknown;
   activeCluster?: unknown;
+  activeClusters?: unknown;
   clusters?: unknown;
   timeouts?: unknown;
   retry?: unknown;
@@ -81,6 +82,7 @@ export function configFromSettings(values: SettingsValues): SettingsResult {
     port: values.port,
     host: values.host === '' ? undefined : values.host,
     activeCluster: values.activeCluster === '' ? undefined : values.activeCluster,
+    activeClusters: isObj(values.activeClusters) ? Object.fromEntries(Object.entries(values.activeClusters).filter(([, v]) => v !== '')) : values.activeClusters,
     clusters,
     timeouts: isObj(values.timeouts) && Object.keys(values.timeouts).length === 0 ? undefined : values.timeouts,
     retry: isObj(values.retry) && Object.keys(values.retry).length === 0 ? undefined : values.retry,

@@ -27,18 +27,25 @@ export function statusBarContent(v: ProxyView): StatusBarContent {
     const text = v.mode === 'starting' ? `$(loading~spin) Switchyard · ${port}` : `$(radio-tower) Switchyard stopped · ${port}`;
     return { text, tooltip: v.stoppedElsewhere ? 'The proxy was stopped in another window. Click to start it.' : 'The proxy is not running. Click for actions.', level: v.mode === 'stopped' ? 'error' : 'ok' };
   }
-  const active = v.stats?.clusters.find((c) => c.active);
-  if (!active) return { text: `$(radio-tower) Switchyard · ${port}`, tooltip: '', level: 'ok' };
-  const h = clusterHealth(active);
-  const lines = [
-    `Switchyard ${v.url ?? ''}${v.mode === 'remote' ? ` — served by another window${v.owner ? ` (pid ${v.owner.pid})` : ''}` : ''}`,
-    `cluster "${active.name}" (${active.protocol}): ${h.healthy}/${h.total} healthy`,
-    ...active.endpoints.map((e) => `  ${e.name}: ${e.disabled ? 'disabled' : STATE_LABELS[e.state]} — ${endpointDescription(e, v.live)}${e.lastError && e.state !== 'healthy' ? `; ${describeLastError(e.lastError)}` : ''}`),
-  ];
+  // One active cluster per protocol family: the glance adds them up, the tooltip tells them apart.
+  const active = v.stats?.clusters.filter((c) => c.active) ?? [];
+  if (active.length === 0) return { text: `$(radio-tower) Switchyard · ${port}`, tooltip: '', level: 'ok' };
+  const lines = [`Switchyard ${v.url ?? ''}${v.mode === 'remote' ? ` — served by another window${v.owner ? ` (pid ${v.owner.pid})` : ''}` : ''}`];
+  let healthy = 0;
+  let total = 0;
+  let level: StatusBarContent['level'] = 'ok';
+  for (const cluster of active) {
+    const h = clusterHealth(cluster);
+    healthy += h.healthy;
+    total += h.total;
+    if (h.level === 'error' || (h.level === 'warning' && level === 'ok')) level = h.level;
+    lines.push(`${cluster.protocol}: cluster "${cluster.name}", ${h.healthy}/${h.total} healthy`);
+    lines.push(...cluster.endpoints.map((e) => `  ${e.name}: ${e.disabled ? 'disabled' : STATE_LABELS[e.state]} — ${endpointDescription(e, v.live)}${e.lastError && e.state !== 'healthy' ? `; ${describeLastError(e.lastError)}` : ''}`));
+  }
   if (v.stats) lines.push(`requests: ${v.stats.requests.total} (${v.stats.requests.failed} failed, ${v.stats.requests.inFlight} in flight)`);
   if (v.problem) lines.push(`note: ${v.problem}`);
   lines.push('', 'Click for actions.');
-  return { text: `$(radio-tower) Switchyard ${h.healthy}/${h.total} · ${port}`, tooltip: lines.join('\n'), level: h.level };
+  return { text: `$(radio-tower) Switchyard ${healthy}/${total} · ${port}`, tooltip: lines.join('\n'), level };
 }
 
 export class StatusBar extends Disposable {

@@ -204,7 +204,7 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         if (c) {
           const h = clusterHealth(c);
           item.description = `${c.active ? 'active · ' : ''}${this.view.live ? `${h.healthy}/${h.total} healthy` : `${h.total} endpoints`} · ${c.protocol}`;
-          item.tooltip = `Cluster "${c.name}" (${c.protocol}, ${c.strategy})${c.active ? ' — the active cluster: all proxied traffic goes here' : ''}`;
+          item.tooltip = `Cluster "${c.name}" (${c.protocol}, ${c.strategy})${c.active ? ` — the active ${c.protocol} cluster: ${c.protocol === 'anthropic' ? '/v1/messages (Claude Code, Anthropic SDKs)' : '/v1/chat/completions, /v1/responses and other OpenAI paths (Codex, OpenAI SDKs)'} go here` : ''}`;
           item.iconPath = new vscode.ThemeIcon(c.active ? 'layers-active' : 'layers');
           item.contextValue = c.active ? 'cluster.active' : 'cluster';
         }

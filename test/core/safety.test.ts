@@ -98,6 +98,13 @@ test('an optional client key is required when configured and never forwarded ups
   assert.equal(ok.status, 200);
   assert.equal(up.requests[0].headers['x-switchyard-key'], undefined);
   assert.equal(up.requests[0].headers['x-api-key'], 'sk-test-upstream-0001');
+  // Stats need the key; health (identity only) does not, so another window or `serve` can tell who holds the port.
+  assert.equal((await send(proxy.port, { method: 'GET', path: '/_switchyard/stats' })).status, 401);
+  const health = await send(proxy.port, { method: 'GET', path: '/_switchyard/health' });
+  assert.equal(health.status, 200);
+  assert.equal(health.json().service, 'switchyard');
+  const { whoHoldsPort } = await import('../../src/core/portOwner');
+  assert.equal((await whoHoldsPort('127.0.0.1', proxy.port)).kind, 'switchyard');
 });
 
 test('the DNS-rebinding guard also holds when bound to ::1', async () => {

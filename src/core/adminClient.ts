@@ -1,7 +1,17 @@
-// Asks whatever listens on the proxy's address for a Switchyard admin route and says what answered.
+// The one client of a Switchyard's admin routes (/_switchyard/*): port owners, other VS Code windows and diagnostics all ask through it.
 
 import * as http from 'node:http';
-import { errorCode, since } from './check';
+import type { SwitchyardHealth } from './portOwner';
+import type { ProxyStats } from './stats';
+
+function since(started: number): number {
+  return Math.round(performance.now() - started);
+}
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : undefined;
+}
 
 export type AdminAnswer =
   | { kind: 'json'; status: number; body: unknown; ms: number }
@@ -70,4 +80,17 @@ export function switchyardIdentity(answer: AdminAnswer): SwitchyardIdentity | un
   const body = answer.body as Partial<SwitchyardIdentity> & { service?: unknown };
   if (body?.service !== 'switchyard' || typeof body.instanceId !== 'string') return undefined;
   return { instanceId: body.instanceId, pid: Number(body.pid), version: String(body.version), startedAt: Number(body.startedAt) };
+}
+
+/** The health answer of whatever listens on host:port, when it is a Switchyard. */
+export async function fetchHealth(host: string, port: number, timeoutMs = 1000, clientKey?: string): Promise<SwitchyardHealth | undefined> {
+  const answer = await getAdmin(host, port, '/_switchyard/health', timeoutMs, clientKey);
+  return switchyardIdentity(answer) ? (answer as { body: SwitchyardHealth }).body : undefined;
+}
+
+/** Another Switchyard's stats; rejects unless one answers in time. */
+export async function fetchStats(host: string, port: number, timeoutMs = 1500, clientKey?: string): Promise<ProxyStats> {
+  const answer = await getAdmin(host, port, '/_switchyard/stats', timeoutMs, clientKey);
+  if (answer.kind === 'json' && answer.status === 200 && (answer.body as { service?: unknown })?.service === 'switchyard') return answer.body as ProxyStats;
+  throw new Error(answer.kind === 'json' || answer.kind === 'other' ? `port ${port} answered ${answer.status} but not as a Switchyard` : `no Switchyard answered on port ${port} (${answer.kind})`);
 }

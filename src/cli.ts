@@ -217,7 +217,13 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'tokens') return tokensCommand(flags);
   if (command === 'diagnose') {
     const file = configPath(flags);
-    const code = await runDiagnoseCommand({ config: loadConfig(file), configFile: file, json: flags.switches.has('json'), out: process.stdout, tokensFile: flags.values.get('tokens-file') });
+    let code: number;
+    try {
+      // An invalid config is reported as a finding naming the field: that is when a report helps most.
+      code = await runDiagnoseCommand({ configFile: file, json: flags.switches.has('json'), out: process.stdout, tokensFile: flags.values.get('tokens-file') });
+    } catch (err) {
+      throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
+    }
     // The report is flushed; a DNS lookup that outlived its deadline must not hold the exit.
     process.exit(code);
   }

@@ -4,11 +4,13 @@ import { SwitchyardConfig } from '../core/config';
 import { TokenSource } from '../core/runtime';
 import { DEFAULT_TOKEN_FILE, TokenFile } from '../core/tokenFile';
 import { formatReportText } from './format';
+import { readConfigForDiagnosis } from './lenientConfig';
 import { runDiagnostics } from './run';
 import { DiagnosticsInput } from './types';
 
 export interface DiagnoseCommandOptions {
-  config: SwitchyardConfig;
+  /** The config to check; read from `configFile` when absent (an invalid file is then a finding, not an error). */
+  config?: SwitchyardConfig;
   configFile: string;
   json: boolean;
   out: NodeJS.WritableStream;
@@ -36,7 +38,9 @@ function write(out: NodeJS.WritableStream, text: string): Promise<void> {
 /** Returns the exit code: 0 when nothing failed, 1 otherwise. */
 export async function runDiagnoseCommand(opts: DiagnoseCommandOptions): Promise<number> {
   const tokens = openTokens(opts.tokensFile ?? DEFAULT_TOKEN_FILE, opts.err ?? process.stderr);
-  const report = await runDiagnostics({ config: opts.config, configFile: opts.configFile, tokens, ...opts.input });
+  const read = opts.config ? { config: opts.config } : readConfigForDiagnosis(opts.configFile);
+  const configError = read.error ? { field: read.error.field, problem: read.error.problem } : undefined;
+  const report = await runDiagnostics({ config: read.config, configFile: opts.configFile, configError, tokens, ...opts.input });
   await write(opts.out, opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
   return report.status === 'fail' ? 1 : 0;
 }

@@ -127,6 +127,7 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
   } catch (err) {
     configChecks = crashed({ area: 'config', title: 'Config' })(err);
   }
+  if (input.configError) configChecks = [invalidConfigFinding(input.configError, input.configFile), ...configChecks.filter((c) => c.status !== 'ok')];
 
   const [proxyChecks, endpointChecks, environmentChecks, historyChecks] = await Promise.all([proxyAndPort, Promise.all(endpoints), environment, history]);
   const checks = uniqueIds([...proxyChecks, ...configChecks, ...endpointChecks.flat(), ...environmentChecks, ...historyChecks]);
@@ -141,6 +142,20 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
   };
   if (input.configFile) report.configFile = input.configFile;
   return redactReport(report, snapshot.secrets);
+}
+
+/** An invalid config is when a report helps most: say which field, and what the proxy does with such a file. */
+function invalidConfigFinding(error: { field: string; problem: string }, file: string | undefined): DiagnosticCheck {
+  return finding(
+    { area: 'config', title: 'Config file' },
+    {
+      status: 'fail',
+      cause: 'CONFIG_INVALID',
+      summary: `${error.field} ${error.problem}`,
+      evidence: { field: error.field, file: file ?? null },
+      fix: `Fix ${error.field}. \`switchyard serve\` refuses to start on this file, and a running one keeps its previous config when the file is edited into this state. The other checks below ran on what could be read of it.`,
+    },
+  );
 }
 
 /** The verdict for one endpoint, for marking it in a tree. */

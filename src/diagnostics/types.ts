@@ -88,6 +88,8 @@ export type InProcessSwitchyard = Pick<Switchyard, 'instanceId' | 'address' | 'h
 export interface DiagnosticsInput {
   config: SwitchyardConfig;
   configFile?: string;
+  /** The config did not validate: `config` is only what could be read of it, and this becomes a finding. */
+  configError?: { field: string; problem: string };
   /** Keys kept outside the config; combined with `tokens`/`tokenEnv` exactly as the proxy does. */
   tokens?: TokenSource;
   /** The environment for `tokenEnv`, proxy variables and `API_TIMEOUT_MS` (default process.env). */

@@ -490,4 +490,26 @@ describe('formats and the command', () => {
     assert.match(bad.out, /FAIL .*UPSTREAM_CONNECT \(formerly CONNECT_REFUSED\)/);
     assert.ok(!bad.out.includes(KEYS.clean));
   });
+
+  test('`switchyard diagnose` on an invalid config reports it as a finding naming the field, and still checks the rest', async () => {
+    const port = await refusedPort();
+    const runJson = (text: string) => {
+      const file = path.join(tmp, `invalid-${Math.random().toString(36).slice(2)}.json`);
+      fs.writeFileSync(file, text);
+      const child = spawn(process.execPath, [CLI, 'diagnose', '--config', file, '--json'], { env: { ...cleanEnv(), HOME: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      return new Promise<{ code: number | null; report: DiagnosticReport }>((resolve) => child.on('exit', (code) => resolve({ code, report: JSON.parse(out) as DiagnosticReport })));
+    };
+    const bad = await runJson(JSON.stringify({ port, clusters: [{ name: 'c', endpoints: [{ name: 'down', baseUrl: `http://127.0.0.1:${port}` }, { name: 'ftp', baseUrl: 'ftp://example.com' }] }] }));
+    assert.equal(bad.code, 1);
+    const invalid = bad.report.checks.find((c) => c.cause === 'CONFIG_INVALID')!;
+    assert.equal(invalid.status, 'fail');
+    assert.equal(invalid.evidence.field, 'clusters[0].endpoints[1].baseUrl');
+    assert.ok(bad.report.checks.some((c) => c.endpoint === 'down' && c.cause === 'UPSTREAM_CONNECT'), 'the readable endpoints were still probed');
+    assert.ok(bad.report.checks.some((c) => c.area === 'proxy'), 'the proxy was still looked for');
+    const garbled = await runJson('{ "clusters": [ ');
+    assert.equal(garbled.code, 1);
+    assert.match(garbled.report.checks.find((c) => c.cause === 'CONFIG_INVALID')!.summary, /not valid JSON/);
+  });
 });

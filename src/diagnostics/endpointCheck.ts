@@ -5,7 +5,7 @@ import { Protocol } from '../core/config';
 import { RuntimeEndpoint } from '../core/runtime';
 import { CheckSubject, Deadline, finding, ok } from './check';
 import { resolveHost } from './dnsStep';
-import { probeHttp } from './httpProbe';
+import { probeHttp, probeResponses } from './httpProbe';
 import { connectTcp } from './tcpStep';
 import { checkTls } from './tlsStep';
 import { DiagnosticCheck, DiagnosticDeadlines, EndpointStep } from './types';
@@ -34,12 +34,17 @@ function hostAndPort(e: RuntimeEndpoint): { hostname: string; port: number; secu
 async function httpChecks(e: RuntimeEndpoint, protocol: Protocol, opts: EndpointCheckOptions): Promise<DiagnosticCheck[]> {
   const keys = e.keys.length > 0 ? e.keys : [undefined];
   const budgetMs = Math.max(1, opts.deadline.budget(opts.deadlines.httpMs));
-  return Promise.all(
+  const probeOptions = { budgetMs, slowMs: opts.slowMs, secureContext: opts.secureContext };
+  const perKey = Promise.all(
     keys.map(async (key) => {
-      const r = await probeHttp(e, protocol, key, { budgetMs, slowMs: opts.slowMs, secureContext: opts.secureContext });
+      const r = await probeHttp(e, protocol, key, probeOptions);
       return finding(subjectOf(e, 'http', key?.suffix), r.verdict, r.ms);
     }),
   );
+  // Once per endpoint, not per key: whether it serves the API Codex speaks.
+  const responses = protocol === 'openai' ? probeResponses(e, keys[0], probeOptions) : Promise.resolve(undefined);
+  const [checks, r] = await Promise.all([perKey, responses]);
+  return r ? [...checks, finding({ ...subjectOf(e, 'http'), title: 'Responses API', detail: 'responses' }, r.verdict, r.ms)] : checks;
 }
 
 /** Runs every step for one endpoint and returns one check per step that ran (one HTTP check per key). */

@@ -52,7 +52,13 @@ async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string
   return Buffer.concat(chunks).subarray(0, BODY_CAP).toString('utf8');
 }
 
-async function send(endpoint: RuntimeEndpoint, headers: Record<string, string>, opts: HttpProbeOptions): Promise<Answer> {
+interface ProbeRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+}
+
+async function send(endpoint: RuntimeEndpoint, headers: Record<string, string>, opts: HttpProbeOptions, probe: ProbeRequest = { method: 'GET', path: probePath(endpoint) }): Promise<Answer> {
   const started = performance.now();
   const client = new Client(endpoint.origin, {
     connect: { timeout: opts.budgetMs, secureContext: opts.secureContext },
@@ -64,7 +70,7 @@ async function send(endpoint: RuntimeEndpoint, headers: Record<string, string>, 
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), opts.budgetMs);
   try {
-    const res = await client.request({ path: probePath(endpoint), method: 'GET', headers, signal: abort.signal });
+    const res = await client.request({ path: probe.path, method: probe.method, headers: probe.body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, body: probe.body, signal: abort.signal });
     const ms = since(started);
     const text = await readCapped(res.body).catch(() => '');
     return { status: res.statusCode, headers: res.headers, text, ms };
@@ -141,4 +147,39 @@ export async function probeHttp(endpoint: RuntimeEndpoint, protocol: Protocol, k
   const answer = await send(endpoint, probeHeaders(endpoint, protocol, key), opts);
   if ('error' in answer) return { verdict: classifyError(endpoint, answer.error, answer.ms, opts.budgetMs), ms: answer.ms };
   return { verdict: classifyStatus(endpoint, key, answer, opts.slowMs), ms: answer.ms };
+}
+
+/** The Responses probe's path: an empty request costs no tokens, and its answer says whether the API is there. */
+export function responsesProbePath(endpoint: RuntimeEndpoint): string {
+  return `${endpoint.basePath}/v1/responses`;
+}
+
+/**
+ * Whether an OpenAI endpoint serves the Responses API (what Codex speaks): an empty `POST /v1/responses`
+ * answered 400 in OpenAI's error shape means it does; 404 or 405 that it does not. Other answers are the
+ * models probe's business, so they give no verdict.
+ */
+export async function probeResponses(endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, opts: HttpProbeOptions): Promise<{ verdict: Verdict; ms: number } | undefined> {
+  const path = responsesProbePath(endpoint);
+  const answer = await send(endpoint, probeHeaders(endpoint, 'openai', key), opts, { method: 'POST', path, body: '{}' });
+  if ('error' in answer) return undefined;
+  const evidence: Evidence = { url: endpoint.origin + path, status: answer.status, latencyMs: answer.ms };
+  const message = answer.status >= 300 ? upstreamMessage(answer.text) : undefined;
+  if (message) evidence.upstreamMessage = message;
+  if (answer.status === 400 || answer.status === 422) {
+    return { verdict: { status: 'ok', cause: 'OK', summary: `the Responses API is served (an empty request was refused with ${answer.status}, as expected; no tokens spent)`, evidence }, ms: answer.ms };
+  }
+  if (answer.status === 404 || answer.status === 405) {
+    return {
+      verdict: {
+        status: 'warn',
+        cause: 'RESPONSES_API_MISSING',
+        summary: `POST ${path} answered ${answer.status}: this endpoint does not serve the Responses API, so Codex cannot use it (Chat Completions clients still can)`,
+        evidence,
+        fix: 'Point Codex at a cluster whose endpoints serve /v1/responses (the official API does; many relays serve only /v1/chat/completions), or give this endpoint a lower weight in a cluster Codex uses.',
+      },
+      ms: answer.ms,
+    };
+  }
+  return undefined;
 }

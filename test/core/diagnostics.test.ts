@@ -92,8 +92,15 @@ before(async () => {
   const clean = await keep(startHttp(anthropicOnly(KEYS.clean)));
   const cleanTls = await keep(startHttps(trusted, anthropicOnly(KEYS.cleanTls)));
   const openai = await keep(
-    startHttp((req, res) => (req.headers.authorization === `Bearer ${KEYS.openai}` && !req.headers['x-api-key'] ? jsonReply(200, { object: 'list', data: [{ id: 'gpt-test' }] }) : jsonReply(401, { error: { message: 'no bearer' } }))(req, res)),
+    startHttp((req, res) => {
+      if (req.headers.authorization !== `Bearer ${KEYS.openai}` || req.headers['x-api-key']) return jsonReply(401, { error: { message: 'no bearer' } })(req, res);
+      // An empty Responses request is refused in OpenAI's error shape: the API is there.
+      if (req.method === 'POST' && req.url === '/v1/responses') return jsonReply(400, { error: { message: "Missing required parameter: 'model'.", type: 'invalid_request_error', param: 'model', code: 'missing_required_parameter' } })(req, res);
+      return jsonReply(200, { object: 'list', data: [{ id: 'gpt-test' }] })(req, res);
+    }),
   );
+  // A relay that serves Chat Completions only.
+  const chatOnly = await keep(startHttp((req, res) => (req.url === '/v1/models' ? jsonReply(200, { object: 'list', data: [] }) : jsonReply(404, { error: { message: `no route ${req.url}` } }))(req, res)));
   const silent = await keep(startSilentTcp());
   const selfSigned = await keep(startHttps(untrusted, jsonReply(200, { data: [] })));
   const basePath = await keep(startHttp((req, res) => (req.url === '/v1/models' ? jsonReply(200, { data: [] }) : jsonReply(404, { error: { message: `no route ${req.url}` } }))(req, res)));
@@ -140,7 +147,7 @@ before(async () => {
           { name: 'keyless', baseUrl: clean.url },
         ],
       },
-      { name: 'oai', protocol: 'openai', endpoints: [{ name: 'openai-clean', baseUrl: openai.url, tokens: [KEYS.openai] }] },
+      { name: 'oai', protocol: 'openai', endpoints: [{ name: 'openai-clean', baseUrl: openai.url, tokens: [KEYS.openai] }, { name: 'chat-only', baseUrl: chatOnly.url, tokens: [KEYS.other] }] },
     ],
   });
   report = await runDiagnostics({
@@ -165,6 +172,7 @@ describe('each endpoint fault', () => {
     clean: [],
     'clean-tls': [],
     'openai-clean': [],
+    'chat-only': ['RESPONSES_API_MISSING'],
     keyless: [],
     'no-dns': ['UPSTREAM_DNS'],
     refused: ['UPSTREAM_CONNECT'],
@@ -184,6 +192,13 @@ describe('each endpoint fault', () => {
       if (causes.length === 0) assert.equal(report.endpoints.find((e) => e.endpoint === endpoint)!.status, 'ok');
     });
   }
+
+  test('the Responses probe is an empty request (no tokens spent), once per OpenAI endpoint', () => {
+    const probes = checksOf(report, 'openai-clean').filter((c) => c.title === 'Responses API');
+    assert.equal(probes.length, 1);
+    assert.equal(probes[0].status, 'ok');
+    assert.equal(checksOf(report, 'clean').filter((c) => c.title === 'Responses API').length, 0, 'not for Anthropic endpoints');
+  });
 
   test('codes renamed to the proxy vocabulary stay readable under their old names for one release', () => {
     const formerly = (endpoint: string) => checksOf(report, endpoint).filter((c) => c.status !== 'ok').map((c) => c.formerly);

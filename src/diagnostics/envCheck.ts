@@ -1,7 +1,8 @@
-// The clients' environment: do new terminals get the base URL, does an HTTP proxy intercept localhost, is Claude Code's timeout too short.
+// The clients' environment: do terminals and Codex reach the proxy, does an HTTP proxy intercept localhost, are the clients signed in with a subscription, is Claude Code's timeout too short.
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { codexConfigFile, readCodexPointing } from '../clients/codexConfig';
 import { Protocol, TimeoutsConfig } from '../core/config';
 import { finding, humanMs, ok, Verdict } from './check';
 import { safeUrl } from './configCheck';
@@ -13,7 +14,8 @@ export interface EnvCheckInput {
   homeDir: string;
   proxyHost: string;
   proxyPort: number;
-  protocol: Protocol;
+  /** The protocol families that have a cluster. */
+  families: readonly Protocol[];
   timeouts: TimeoutsConfig;
 }
 
@@ -47,10 +49,14 @@ function sameProxy(value: string, host: string, port: number): boolean {
   }
 }
 
-function baseUrlVerdict(input: EnvCheckInput, settings: ClaudeSettings): Verdict {
-  const name = input.protocol === 'openai' ? 'OPENAI_BASE_URL' : 'ANTHROPIC_BASE_URL';
-  const expected = `http://${input.proxyHost.includes(':') ? `[${input.proxyHost}]` : input.proxyHost}:${input.proxyPort}${input.protocol === 'openai' ? '/v1' : ''}`;
-  const fromSettings = input.protocol === 'anthropic' ? settings.env[name] : undefined;
+function proxyBase(input: EnvCheckInput): string {
+  return `http://${input.proxyHost.includes(':') ? `[${input.proxyHost}]` : input.proxyHost}:${input.proxyPort}`;
+}
+
+function baseUrlVerdict(input: EnvCheckInput, settings: ClaudeSettings, family: Protocol): Verdict {
+  const name = family === 'openai' ? 'OPENAI_BASE_URL' : 'ANTHROPIC_BASE_URL';
+  const expected = `${proxyBase(input)}${family === 'openai' ? '/v1' : ''}`;
+  const fromSettings = family === 'anthropic' ? settings.env[name] : undefined;
   const value = fromSettings ?? input.clientEnv[name];
   const source = fromSettings !== undefined ? settings.file : 'the terminal environment';
   const evidence: Evidence = { variable: name, value: value === undefined ? null : safeUrl(value), source, expected };
@@ -111,14 +117,85 @@ function clientTimeoutVerdict(input: EnvCheckInput, settings: ClaudeSettings): V
   return ok(`API_TIMEOUT_MS (${humanMs(ms)}) outlasts Switchyard's first-byte deadline (${humanMs(firstByte)})`, evidence);
 }
 
-/** Three checks on what the clients see: base URL, proxy variables, client timeout. */
+async function readText(file: string): Promise<string | undefined> {
+  return fs.readFile(file, 'utf8').catch(() => undefined);
+}
+
+/** Codex ignores OPENAI_BASE_URL: only its config.toml (`openai_base_url`, or a custom provider's `base_url`) points it anywhere. */
+function codexVerdict(input: EnvCheckInput, file: string, text: string | undefined, codexDirExists: boolean): Verdict {
+  const expected = `${proxyBase(input)}/v1`;
+  const pointing = text === undefined ? {} : readCodexPointing(text);
+  const evidence: Evidence = { file, openaiBaseUrl: pointing.openaiBaseUrl ? safeUrl(pointing.openaiBaseUrl) : null, modelProvider: pointing.modelProvider ?? null, expected };
+  const fix = `Run "Switchyard: Point Codex at Switchyard" in VS Code, or add \`openai_base_url = "${expected}"\` at the top of ${file}. Codex ignores the OPENAI_BASE_URL variable.`;
+  if (!codexDirExists) return ok(`Codex is not set up for this user (no ${path.dirname(file)}); when it is, point it at Switchyard in its config.toml`, evidence);
+  const target = pointing.effectiveBaseUrl;
+  if (target === undefined) {
+    const via = pointing.modelProvider && pointing.modelProvider !== 'openai' ? `its provider "${pointing.modelProvider}" has no base_url` : 'it has no openai_base_url';
+    return { status: 'warn', cause: 'CODEX_NOT_POINTED', summary: `Codex talks to OpenAI directly, not to Switchyard: ${text === undefined ? `${file} does not exist` : `${file}: ${via}`}`, evidence, fix };
+  }
+  if (!sameProxy(target, input.proxyHost, input.proxyPort)) {
+    return { status: 'warn', cause: 'CODEX_POINTED_ELSEWHERE', summary: `Codex is pointed at ${safeUrl(target)} (${pointing.modelProvider && pointing.modelProvider !== 'openai' ? `provider "${pointing.modelProvider}"` : 'openai_base_url'} in ${file}), not at Switchyard`, evidence, fix };
+  }
+  return ok(`Codex is pointed at Switchyard (${pointing.modelProvider && pointing.modelProvider !== 'openai' ? `provider "${pointing.modelProvider}"` : 'openai_base_url'} in ${file})`, evidence);
+}
+
+/** Subscription logins on this machine whose clients are pointed at the proxy: their tokens expect the vendor's own backend. */
+async function subscriptionVerdicts(input: EnvCheckInput, settings: ClaudeSettings, codexFile: string, codexText: string | undefined): Promise<Verdict[]> {
+  const out: Verdict[] = [];
+  const claudeAtProxy = (settings.env.ANTHROPIC_BASE_URL ?? input.clientEnv.ANTHROPIC_BASE_URL) !== undefined && sameProxy(settings.env.ANTHROPIC_BASE_URL ?? input.clientEnv.ANTHROPIC_BASE_URL!, input.proxyHost, input.proxyPort);
+  const apiKey = settings.env.ANTHROPIC_API_KEY ?? input.clientEnv.ANTHROPIC_API_KEY ?? settings.env.ANTHROPIC_AUTH_TOKEN ?? input.clientEnv.ANTHROPIC_AUTH_TOKEN;
+  const claudeCredentials = path.join(input.homeDir, '.claude', '.credentials.json');
+  const claude = await readText(claudeCredentials);
+  if (input.families.includes('anthropic') && claudeAtProxy && !apiKey && claude !== undefined && /"claudeAiOauth"\s*:/.test(claude)) {
+    out.push({
+      status: 'warn',
+      cause: 'SUBSCRIPTION_LOGIN',
+      summary: 'Claude Code is signed in with a Claude subscription and pointed at Switchyard: its OAuth token reaches the proxy, which swaps in an endpoint\'s API key (that account pays) or passes the token on (a relay rejects it)',
+      evidence: { credentials: claudeCredentials, anthropicApiKey: false },
+      fix: 'Give Claude Code an API key (ANTHROPIC_API_KEY) to go through Switchyard, or leave ANTHROPIC_BASE_URL unset for this login.',
+    });
+  }
+  const codexAuthFile = path.join(path.dirname(codexFile), 'auth.json');
+  const auth = await readText(codexAuthFile);
+  const codexTarget = codexText === undefined ? undefined : readCodexPointing(codexText).effectiveBaseUrl;
+  if (input.families.includes('openai') && auth !== undefined && codexTarget !== undefined && sameProxy(codexTarget, input.proxyHost, input.proxyPort) && chatGptLogin(auth)) {
+    out.push({
+      status: 'warn',
+      cause: 'SUBSCRIPTION_LOGIN',
+      summary: 'Codex is signed in with ChatGPT and pointed at Switchyard: its ChatGPT token reaches the proxy, which swaps in an endpoint\'s API key (that account pays) or passes the token on (only OpenAI\'s own backend accepts it)',
+      evidence: { auth: codexAuthFile },
+      fix: 'Sign Codex in with an API key (`codex login --with-api-key`) to go through Switchyard, or remove openai_base_url for the ChatGPT login.',
+    });
+  }
+  return out;
+}
+
+/** A Codex auth.json holding ChatGPT tokens and no API key (its contents are never echoed). */
+function chatGptLogin(text: string): boolean {
+  try {
+    const auth = JSON.parse(text) as { OPENAI_API_KEY?: unknown; tokens?: { access_token?: unknown } | null; auth_mode?: unknown };
+    if (auth.auth_mode === 'chatgpt') return true;
+    return typeof auth.tokens?.access_token === 'string' && !auth.OPENAI_API_KEY;
+  } catch {
+    return false;
+  }
+}
+
+/** What the clients see: base URLs (per family, and Codex's own config), proxy variables, subscription logins, the client timeout. */
 export async function checkEnvironment(input: EnvCheckInput): Promise<DiagnosticCheck[]> {
   const started = performance.now();
   const settings = await readClaudeSettings(input.homeDir);
+  const codexFile = codexConfigFile(input.clientEnv, input.homeDir);
+  const codexText = await readText(codexFile);
+  const codexDirExists = await fs.stat(path.dirname(codexFile)).then(() => true, () => false);
+  const logins = await subscriptionVerdicts(input, settings, codexFile, codexText);
   const ms = performance.now() - started;
+  const families = input.families.length > 0 ? input.families : (['anthropic'] as const);
   return [
-    finding({ area: 'environment', title: 'Base URL' }, baseUrlVerdict(input, settings), ms),
+    ...families.map((f) => finding({ area: 'environment', title: f === 'openai' ? 'Base URL (OpenAI SDKs)' : 'Base URL', detail: f }, baseUrlVerdict(input, settings, f), ms)),
+    ...(input.families.includes('openai') ? [finding({ area: 'environment', title: 'Codex' }, codexVerdict(input, codexFile, codexText, codexDirExists))] : []),
     finding({ area: 'environment', title: 'Proxy variables' }, proxyEnvVerdict(input)),
+    ...logins.map((v, i) => finding({ area: 'environment', title: 'Subscription login', detail: String(i) }, v)),
     finding({ area: 'environment', title: 'Client timeout' }, clientTimeoutVerdict(input, settings)),
   ];
 }

@@ -2,7 +2,7 @@
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { DEFAULT_TIMEOUTS, SwitchyardConfig } from '../core/config';
+import { activeClusterName, DEFAULT_TIMEOUTS, Protocol, PROTOCOLS, SwitchyardConfig } from '../core/config';
 import { expandHome } from '../core/requestLogFile';
 import { buildSnapshot, RuntimeSnapshot, TokenSource } from '../core/runtime';
 import { proxyUrl, reachableHost } from '../core/adminClient';
@@ -11,6 +11,7 @@ import { baseUrlProblem, checkConfig, safeUrl } from './configCheck';
 import { checkEndpoint, EndpointCheckOptions } from './endpointCheck';
 import { checkEnvironment } from './envCheck';
 import { checkHistory } from './historyCheck';
+import { checkClientLogins } from './loginCheck';
 import { checkPort } from './portCheck';
 import { checkProxy, probeHealth } from './proxyCheck';
 import { trustingExtraCas } from './tlsStep';
@@ -31,9 +32,9 @@ function proxyTarget(input: DiagnosticsInput): { host: string; port: number } {
 }
 
 
-function activeProtocol(config: SwitchyardConfig) {
-  const clusters = config.clusters ?? [];
-  return (clusters.find((c) => c.name === config.activeCluster) ?? clusters[0])?.protocol ?? 'anthropic';
+/** The protocol families the config has clusters of. */
+function families(config: SwitchyardConfig): Protocol[] {
+  return PROTOCOLS.filter((p) => (config.clusters ?? []).some((c) => c.protocol === p));
 }
 
 function endpointVerdicts(config: SwitchyardConfig, checks: DiagnosticCheck[]): EndpointVerdict[] {
@@ -46,7 +47,7 @@ function endpointVerdicts(config: SwitchyardConfig, checks: DiagnosticCheck[]): 
         cluster: c.name,
         endpoint: e.name,
         baseUrl: safeUrl(e.baseUrl),
-        active: c.name === config.activeCluster,
+        active: activeClusterName({ activeCluster: config.activeCluster, activeClusters: config.activeClusters ?? {}, clusters: config.clusters ?? [] }, c.protocol) === c.name,
         status: worst(mine.map((k) => k.status)),
         causes: [...new Set(notOk.map((k) => k.cause))],
       };
@@ -107,16 +108,18 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
   const crashed = (subject: CheckSubject) => (err: unknown): DiagnosticCheck[] => [
     finding(subject, { status: 'fail', cause: 'CHECK_CRASHED', summary: `the check itself failed: ${(err as Error)?.message ?? String(err)}`, evidence: { stack: String((err as Error)?.stack ?? '').split('\n').slice(0, 4).join(' | ') }, fix: 'This is a bug in Switchyard; please report it with this report attached.' }),
   ];
-  const proxyAndPort = probeHealth(target.host, target.port, deadlines.proxyMs, deadline, config.clientKey).then((health) =>
-    Promise.all([
+  const proxyAndPort = probeHealth(target.host, target.port, deadlines.proxyMs, deadline, config.clientKey).then(async (health) => {
+    const [proxy, port, logins] = await Promise.all([
       checkProxy({ ...target, health, switchyard: input.switchyard, clientKey: config.clientKey, proxyMs: deadlines.proxyMs, deadline }),
       checkPort({ ...target, health, ownInstanceId: input.switchyard?.instanceId, portOwnerMs: deadlines.portOwnerMs, deadline }),
-    ]),
-  ).catch(crashed({ area: 'proxy', title: 'Proxy' }));
+      checkClientLogins({ ...target, switchyard: input.switchyard, clientKey: config.clientKey, proxyMs: deadlines.proxyMs, deadline }),
+    ]);
+    return [proxy, port, ...logins];
+  }).catch(crashed({ area: 'proxy', title: 'Proxy' }));
   const endpoints = snapshot.clusters.flatMap((c) =>
     c.endpoints.map((e) => checkEndpoint(e, c.protocol, endpointOptions).catch(crashed({ area: 'endpoint', title: 'Endpoint', cluster: c.name, endpoint: e.name }))),
   );
-  const environment = checkEnvironment({ clientEnv: input.clientEnv ?? env, homeDir, proxyHost: reachableHost(target.host), proxyPort: target.port, protocol: activeProtocol(config), timeouts: config.timeouts ?? DEFAULT_TIMEOUTS }).catch(
+  const environment = checkEnvironment({ clientEnv: input.clientEnv ?? env, homeDir, proxyHost: reachableHost(target.host), proxyPort: target.port, families: families(config), timeouts: config.timeouts ?? DEFAULT_TIMEOUTS }).catch(
     crashed({ area: 'environment', title: 'Environment' }),
   );
   const history = checkHistory({ file: logFile ? expandHome(logFile, homeDir) : undefined, windowMs: input.historyWindowMs ?? DEFAULT_HISTORY_WINDOW_MS }).catch(crashed({ area: 'history', title: 'Recent history' }));

@@ -349,8 +349,48 @@ describe('the config', () => {
 
 describe("the clients' environment", () => {
   const timeouts = validateConfig({ clusters: [{ name: 'x', endpoints: [] }] }).timeouts;
-  const envInput = (clientEnv: NodeJS.ProcessEnv, homeDir = tmp) => ({ clientEnv, homeDir, proxyHost: '127.0.0.1', proxyPort: 7860, protocol: 'anthropic' as const, timeouts });
-  const causeOf = async (clientEnv: NodeJS.ProcessEnv, title: string, homeDir = tmp) => (await checkEnvironment(envInput(clientEnv, homeDir))).find((c) => c.title === title)!;
+  const envInput = (clientEnv: NodeJS.ProcessEnv, homeDir = tmp, families: ('anthropic' | 'openai')[] = ['anthropic']) => ({ clientEnv, homeDir, proxyHost: '127.0.0.1', proxyPort: 7860, families, timeouts });
+  const causeOf = async (clientEnv: NodeJS.ProcessEnv, title: string, homeDir = tmp, families: ('anthropic' | 'openai')[] = ['anthropic']) => (await checkEnvironment(envInput(clientEnv, homeDir, families))).find((c) => c.title === title)!;
+  const homeWith = (files: Record<string, string>) => {
+    const home = fs.mkdtempSync(path.join(tmp, 'home-'));
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(home, name)), { recursive: true });
+      fs.writeFileSync(path.join(home, name), text);
+    }
+    return home;
+  };
+
+  test('where Codex is pointed: its config.toml, not OPENAI_BASE_URL', async () => {
+    const openai = ['anthropic', 'openai'] as ('anthropic' | 'openai')[];
+    assert.equal((await causeOf({}, 'Codex', homeWith({}), openai)).cause, 'OK', 'no ~/.codex: Codex is not used here');
+    const unpointed = await causeOf({ OPENAI_BASE_URL: 'http://127.0.0.1:7860/v1' }, 'Codex', homeWith({ '.codex/config.toml': 'model = "gpt-5"\n' }), openai);
+    assert.equal(unpointed.cause, 'CODEX_NOT_POINTED');
+    assert.match(unpointed.fix ?? '', /ignores the OPENAI_BASE_URL variable/);
+    assert.equal((await causeOf({}, 'Codex', homeWith({ '.codex/config.toml': 'openai_base_url = "https://relay.example.com/v1"\n' }), openai)).cause, 'CODEX_POINTED_ELSEWHERE');
+    assert.equal((await causeOf({}, 'Codex', homeWith({ '.codex/config.toml': 'openai_base_url = "http://127.0.0.1:7860/v1"\n' }), openai)).cause, 'OK');
+    const provider = 'model_provider = "sy"\n[model_providers.sy]\nname = "sy"\nbase_url = "http://localhost:7860/v1"\nwire_api = "responses"\n';
+    assert.equal((await causeOf({}, 'Codex', homeWith({ '.codex/config.toml': provider }), openai)).cause, 'OK');
+    const codexHome = homeWith({ 'elsewhere/config.toml': 'openai_base_url = "http://127.0.0.1:7860/v1"\n' });
+    assert.equal((await causeOf({ CODEX_HOME: path.join(codexHome, 'elsewhere') }, 'Codex', codexHome, openai)).cause, 'OK', 'CODEX_HOME is followed');
+    assert.equal((await checkEnvironment(envInput({}, homeWith({ '.codex/config.toml': '' })))).some((c) => c.title === 'Codex'), false, 'no openai cluster, no Codex check');
+  });
+
+  test('subscription logins pointed at the proxy are named, their tokens never shown', async () => {
+    const token = ['eyJhbGciOiJSUzI1NiJ9', 'eyJzdWIiOiJ1c2VyIn0', 'c2lnbmF0dXJlLXNlY3JldA'].join('.');
+    const home = homeWith({
+      '.codex/config.toml': 'openai_base_url = "http://127.0.0.1:7860/v1"\n',
+      '.codex/auth.json': JSON.stringify({ OPENAI_API_KEY: null, tokens: { access_token: token, refresh_token: 'rt-secret-value', account_id: 'acct' } }),
+      '.claude/.credentials.json': JSON.stringify({ claudeAiOauth: { accessToken: 'sk-ant-oat01-secret-value', refreshToken: 'sk-ant-ort01-secret' } }),
+    });
+    const checks = await checkEnvironment(envInput({ ANTHROPIC_BASE_URL: 'http://127.0.0.1:7860' }, home, ['anthropic', 'openai']));
+    const logins = checks.filter((c) => c.cause === 'SUBSCRIPTION_LOGIN');
+    assert.equal(logins.length, 2, JSON.stringify(checks, null, 2));
+    assert.match(logins.map((c) => c.summary).join('\n'), /Claude subscription[\s\S]*ChatGPT/);
+    const text = JSON.stringify(checks);
+    for (const secret of [token, 'rt-secret-value', 'sk-ant-oat01-secret-value']) assert.ok(!text.includes(secret));
+    const withKey = await checkEnvironment(envInput({ ANTHROPIC_BASE_URL: 'http://127.0.0.1:7860', ANTHROPIC_API_KEY: 'sk-ant-api' }, home, ['anthropic']));
+    assert.equal(withKey.filter((c) => c.cause === 'SUBSCRIPTION_LOGIN').length, 0, 'an API key in the environment is what Claude Code sends then');
+  });
 
   test('whether new terminals get the base URL', async () => {
     assert.equal((await causeOf({}, 'Base URL')).cause, 'BASE_URL_NOT_SET');

@@ -1,6 +1,7 @@
 // activate()/deactivate(): builds the services and registers them; the proxy starts in the background.
 
 import * as vscode from 'vscode';
+import { CodexSetup } from './vscode/codexSetup';
 import { CommandController } from './vscode/commands';
 import { ContextKeys, OUTPUT_CHANNEL_NAME, Settings, TREE_VIEW_ID } from './vscode/constants';
 import { DiagnosticsState } from './vscode/diagnosticsState';
@@ -62,7 +63,8 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const tail = new TailLogsPanel(requests, proxy);
   context.subscriptions.push(diagnostics, tree, treeView, statusBar, stats, tail);
   context.subscriptions.push(new TerminalEnvironment(context.environmentVariableCollection, proxy));
-  context.subscriptions.push(new CommandController({ service: proxy, tokens, channel, tree, stats, tail, diagnostics }));
+  const codex = new CodexSetup(proxy, context.globalState);
+  context.subscriptions.push(codex, new CommandController({ service: proxy, tokens, channel, tree, stats, tail, diagnostics, codex }));
 
   const setContext = () => {
     const v = proxy.view();
@@ -81,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   );
 
   const ready = proxy.initialize();
-  ready.then(undefined, showFailure);
+  ready.then(() => codex.offer(), showFailure).then(undefined, showFailure);
   return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, ready };
 }
 

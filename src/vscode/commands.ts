@@ -7,6 +7,7 @@ import { redactText } from '../diagnostics';
 import { Commands, Settings } from './constants';
 import { diagnose, diagnosticsSummary, knownSecrets } from './diagnostics';
 import type { DiagnosticsResult } from './diagnostics';
+import type { CodexSetup, CodexSetupArgs } from './codexSetup';
 import type { DiagnosticsState } from './diagnosticsState';
 import { Disposable } from './dispose';
 import { clusterHealth, parseKeys } from './format';
@@ -21,7 +22,7 @@ import { clientBaseUrl, configuredFamilies, terminalVariables } from './terminal
 import type { EndpointTreeProvider } from './tree';
 
 /** Arguments a command accepts; tree nodes carry the same `cluster`/`endpoint`/`suffix` fields. */
-export interface CommandArgs {
+export interface CommandArgs extends CodexSetupArgs {
   cluster?: string;
   endpoint?: string;
   suffix?: string;
@@ -61,6 +62,7 @@ export interface CommandDeps {
   stats: StatsDocumentProvider;
   tail: TailLogsPanel;
   diagnostics: DiagnosticsState;
+  codex: CodexSetup;
 }
 
 const NAME_PATTERN = /^[\w.-]{1,64}$/;
@@ -123,6 +125,8 @@ export class CommandController extends Disposable {
       [Commands.openStats]: (a) => this.openStats(a),
       [Commands.refresh]: () => this.refresh(),
       [Commands.quickActions]: (a) => this.quickActions(a),
+      [Commands.pointCodex]: (a) => d.codex.point(a),
+      [Commands.undoCodexConfig]: (a) => d.codex.undo(a),
       [Commands.disableEndpoint]: (a) => this.setDisabled(a, true),
       [Commands.enableEndpoint]: (a) => this.setDisabled(a, false),
       [Commands.probeEndpoint]: (a) => this.probeEndpoint(a),
@@ -525,6 +529,7 @@ export class CommandController extends Disposable {
     if (mode === 'unconfigured') items.push({ label: '$(add) Add Cluster', command: Commands.addCluster });
     else {
       items.push({ label: '$(copy) Copy Base URL', command: Commands.copyBaseUrl });
+      items.push({ label: '$(terminal) Point Codex at Switchyard', command: Commands.pointCodex });
       items.push({ label: '$(layers) Switch Cluster', command: Commands.switchCluster });
       items.push({ label: '$(key) Add Tokens', command: Commands.addTokens });
       items.push({ label: '$(plug) Add Endpoint', command: Commands.addEndpoint });

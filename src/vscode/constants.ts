@@ -20,6 +20,8 @@ export const Commands = {
   openStats: 'switchyard.openStats',
   refresh: 'switchyard.refresh',
   quickActions: 'switchyard.quickActions',
+  pointCodex: 'switchyard.pointCodex',
+  undoCodexConfig: 'switchyard.undoCodexConfig',
   // Tree-only (hidden from the palette):
   disableEndpoint: 'switchyard.disableEndpoint',
   enableEndpoint: 'switchyard.enableEndpoint',

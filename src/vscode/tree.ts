@@ -40,7 +40,14 @@ export interface NoKeysNode {
   readonly cluster: string;
   readonly endpoint: string;
 }
-export type TreeNode = StatusNode | ClusterNode | EndpointNode | KeyNode | NoKeysNode;
+/** A client signed in with a subscription (ChatGPT, Claude) was seen: its token expects the vendor's own backend. */
+export interface LoginNode {
+  readonly kind: 'login';
+  readonly id: string;
+  readonly family: string;
+  readonly message: string;
+}
+export type TreeNode = StatusNode | LoginNode | ClusterNode | EndpointNode | KeyNode | NoKeysNode;
 
 const STATE_ICONS: Record<EndpointState, [string, string]> = {
   healthy: ['pass-filled', 'testing.iconPassed'],
@@ -197,6 +204,19 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         else item.command = { command: Commands.openStats, title: 'Open Stats' };
         return item;
       }
+      case 'login': {
+        const l = this.view.stats?.logins?.find((x) => x.family === node.family && x.message === node.message);
+        const item = new vscode.TreeItem(l?.family === 'openai' ? 'Codex signed in with ChatGPT' : 'Claude subscription login', vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+        item.description = l ? `${l.count} request${l.count === 1 ? '' : 's'} · use an API key` : '';
+        item.tooltip = l
+          ? new vscode.MarkdownString(md(`${l.message}. Such a login works only against its vendor's own backend: Switchyard replaces it with an endpoint's key (that key's account pays) or passes it to the endpoint (a relay rejects it). Give the client an API key instead. Run Diagnostics for details.`))
+          : '';
+        item.contextValue = 'login';
+        item.command = { command: Commands.runDiagnostics, title: 'Run Diagnostics' };
+        return item;
+      }
       case 'cluster': {
         const c = this.cluster(node.cluster);
         const item = new vscode.TreeItem(node.cluster, c?.active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
@@ -253,7 +273,10 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
   getChildren(node?: TreeNode): TreeNode[] {
     const stats = this.view.stats;
     if (!stats) return [];
-    if (!node) return [this.node({ kind: 'status', id: 'status' }), ...stats.clusters.map((c) => this.node({ kind: 'cluster', id: `c:${c.name}`, cluster: c.name }))];
+    if (!node) {
+      const logins = (stats.logins ?? []).map((l) => this.node({ kind: 'login', id: `l:${l.family}:${l.message}`, family: l.family, message: l.message }));
+      return [this.node({ kind: 'status', id: 'status' }), ...logins, ...stats.clusters.map((c) => this.node({ kind: 'cluster', id: `c:${c.name}`, cluster: c.name }))];
+    }
     if (node.kind === 'cluster') {
       return (this.cluster(node.cluster)?.endpoints ?? []).map((e) => this.node({ kind: 'endpoint', id: `e:${node.cluster}/${e.name}`, cluster: node.cluster, endpoint: e.name }));
     }
@@ -267,7 +290,7 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    if (node.kind === 'cluster' || node.kind === 'status') return undefined;
+    if (node.kind === 'cluster' || node.kind === 'status' || node.kind === 'login') return undefined;
     if (node.kind === 'endpoint') return this.nodes.get(`c:${node.cluster}`);
     return this.nodes.get(`e:${node.cluster}/${node.endpoint}`);
   }

@@ -74,6 +74,17 @@ function withoutKeys(clusters: unknown): { clusters: unknown; found: KeysInSetti
   return { clusters: cleaned, found };
 }
 
+/**
+ * `switchyard.activeClusters` as far as it still names clusters of the right family. Switch Cluster
+ * writes it, so an entry left behind by a cluster removed by hand is dropped (that family's first
+ * cluster serves) rather than stopping the proxy.
+ */
+function currentActiveClusters(value: unknown, clusters: unknown): unknown {
+  if (!isObj(value)) return value;
+  const list = Array.isArray(clusters) ? clusters.filter(isObj) : [];
+  return Object.fromEntries(Object.entries(value).filter(([family, name]) => name !== '' && list.some((c) => c.name === name && (c.protocol ?? 'anthropic') === family)));
+}
+
 /** Validates the settings as the core would; `unconfigured` when no cluster exists yet. */
 export function configFromSettings(values: SettingsValues): SettingsResult {
   if (values.clusters === undefined || (Array.isArray(values.clusters) && values.clusters.length === 0)) return { kind: 'unconfigured' };
@@ -82,7 +93,7 @@ export function configFromSettings(values: SettingsValues): SettingsResult {
     port: values.port,
     host: values.host === '' ? undefined : values.host,
     activeCluster: values.activeCluster === '' ? undefined : values.activeCluster,
-    activeClusters: isObj(values.activeClusters) ? Object.fromEntries(Object.entries(values.activeClusters).filter(([, v]) => v !== '')) : values.activeClusters,
+    activeClusters: currentActiveClusters(values.activeClusters, clusters),
     clusters,
     timeouts: isObj(values.timeouts) && Object.keys(values.timeouts).length === 0 ? undefined : values.timeouts,
     retry: isObj(values.retry) && Object.keys(values.retry).length === 0 ? undefined : values.retry,

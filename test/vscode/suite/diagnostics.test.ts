@@ -50,18 +50,18 @@ suite('diagnostics in the tree and the clipboard', () => {
     await healthy.close();
   });
 
-  test('the refused endpoint is marked CONNECT_REFUSED with its fix in the tooltip; the healthy one is not marked', async () => {
+  test('the refused endpoint is marked UPSTREAM_CONNECT with its fix in the tooltip; the healthy one is not marked', async () => {
     const started = Date.now();
     const report = (await vscode.commands.executeCommand(Commands.runDiagnostics, { show: false })) as string;
     assert.ok(Date.now() - started < 8000, `diagnostics took ${Date.now() - started} ms`);
-    assert.match(report, /CONNECT_REFUSED/);
+    assert.match(report, /UPSTREAM_CONNECT.*\(formerly `?CONNECT_REFUSED/);
     const refused = await waitFor('the refused endpoint to be marked', async () => {
       const item = await endpointItem('refused');
-      return String(item?.description).includes('⚠ CONNECT_REFUSED') ? item : undefined;
+      return String(item?.description).includes('⚠ UPSTREAM_CONNECT') ? item : undefined;
     });
     assert.match(String(refused.contextValue), /^endpoint\.enabled\.\w+\.diagnosed-fail$/);
     assert.match(tooltipText(refused), /\*\*Diagnostics\*\* \(.+\): failed/);
-    assert.match(tooltipText(refused), /CONNECT_REFUSED — .+ — .+/);
+    assert.match(tooltipText(refused), /UPSTREAM_CONNECT — .+ — .+/);
     const ok = await endpointItem('healthy');
     assert.ok(ok, 'the healthy endpoint is in the tree');
     assert.ok(!String(ok.description).includes('⚠'), `healthy is marked: ${String(ok.description)}`);
@@ -73,7 +73,7 @@ suite('diagnostics in the tree and the clipboard', () => {
     const copied = (await vscode.commands.executeCommand(Commands.copyDiagnosticsReport)) as string;
     for (const text of [copied, await clipboardText()]) {
       assert.ok(text, 'the clipboard holds the report');
-      assert.match(text, /CONNECT_REFUSED/);
+      assert.match(text, /UPSTREAM_CONNECT/);
       assert.ok(text.includes(`…${KEY.slice(-4)}`), 'the key suffix is there');
       assert.ok(!text.includes(KEY), 'the key leaked');
       assert.ok(!text.includes(PROMPT), 'the prompt leaked');
@@ -92,7 +92,7 @@ suite('diagnostics in the tree and the clipboard', () => {
       return item && !String(item.description).includes('⚠') && !String(item.contextValue).includes('diagnosed');
     });
     const copied = (await vscode.commands.executeCommand(Commands.copyDiagnosticsReport)) as string;
-    assert.match(copied, /CONNECT_REFUSED/);
-    await waitFor('the refused endpoint to be marked again', async () => String((await endpointItem('refused'))?.description).includes('⚠ CONNECT_REFUSED'));
+    assert.match(copied, /UPSTREAM_CONNECT/);
+    await waitFor('the refused endpoint to be marked again', async () => String((await endpointItem('refused'))?.description).includes('⚠ UPSTREAM_CONNECT'));
   });
 });

@@ -90,6 +90,20 @@ test('codex exec retries a response.failed server_error but not context_length_e
   assert.equal(posts(full.requests).length, 1);
 });
 
+test('codex exec, built-in provider: compaction is a POST /v1/responses ending in compaction_trigger; the next request carries the encrypted item', { timeout: 60_000 }, async () => {
+  const up = await startUpstream(fakeResponses({ usage: { input: 50_000, cached: 0 } }));
+  const home = codexHome({ baseUrl: up.url, setup: 'builtin' });
+  const args = ['-c', 'model_auto_compact_token_limit=1000'];
+  const first = await runCodex(home, 'first', { args });
+  const second = await runCodex(home, 'second', { args, resume: first.threadId });
+  assert.equal(second.code, 0, second.stderr.slice(-800));
+  const bodies = posts(up.requests).map((r) => JSON.parse(r.body) as { input: { type: string; encrypted_content?: string }[] });
+  assert.equal(bodies.length, 3, 'turn, compaction, turn');
+  assert.deepEqual(bodies[1].input.at(-1), { type: 'compaction_trigger' });
+  assert.ok(bodies[2].input.some((i) => i.type === 'compaction' && i.encrypted_content?.startsWith('fake-compaction-')));
+  assert.equal(up.requests.filter((r) => r.url.includes('/compact')).length, 0, 'no /responses/compact');
+});
+
 test('claude -p, then --resume: one session id in header and metadata across processes', { timeout: 90_000 }, async () => {
   assert.ok(fs.existsSync(CLAUDE_BIN), `Claude Code CLI not installed at ${CLAUDE_BIN}; run scripts/claude-code/setup.sh`);
   const up = await startUpstream(anthropicStream(0));

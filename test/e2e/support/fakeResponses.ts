@@ -49,6 +49,8 @@ export interface FakeAnswer {
   body: Json;
   text: string;
   toolCall: boolean;
+  /** The request ends with a `compaction_trigger` item: answer with one `compaction` item (Codex's remote compaction). */
+  compaction: boolean;
   usage: NonNullable<FakeResponsesOptions['usage']>;
 }
 
@@ -79,7 +81,8 @@ export function fakeResponses(opts: FakeResponsesOptions = {}): Handler {
       return sendJson(res, 400, openaiError('body is not JSON', 'invalid_json'));
     }
     const call = opts.toolCallMarker !== undefined && lastUserText(body).includes(opts.toolCallMarker);
-    const answer: FakeAnswer = { id: String(++answered), body, text: opts.text ?? 'Hello from the fake', toolCall: call, usage: opts.usage ?? {} };
+    const compaction = lastItemType(body) === 'compaction_trigger';
+    const answer: FakeAnswer = { id: String(++answered), body, text: opts.text ?? 'Hello from the fake', toolCall: call && !compaction, compaction, usage: opts.usage ?? {} };
     if (body.stream !== true) return sendJson(res, 200, finalResponse(answer, 'completed'));
     streamFrames(req, res, responseFrames(answer, ending), ending, opts.gapMs ?? 0);
   };
@@ -93,7 +96,9 @@ export function responseFrames(answer: FakeAnswer, ending: ResponsesEnding = 'co
   push('response.created', { response: shell });
   push('response.in_progress', { response: shell });
   const item = outputItem(answer);
-  if (item.type === 'function_call') {
+  if (item.type === 'compaction') {
+    push('response.output_item.added', { output_index: 0, item });
+  } else if (item.type === 'function_call') {
     push('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', arguments: '' } });
     push('response.function_call_arguments.delta', { item_id: item.id, output_index: 0, delta: item.arguments });
     push('response.function_call_arguments.done', { item_id: item.id, output_index: 0, arguments: item.arguments });
@@ -155,6 +160,7 @@ function responseShell(answer: FakeAnswer, status: string, output: Json[]): Json
 }
 
 function outputItem(answer: FakeAnswer): Json & { id: string; type: string; arguments?: string } {
+  if (answer.compaction) return { id: `cmp_fake_${answer.id}`, type: 'compaction', encrypted_content: `fake-compaction-${answer.id}` };
   if (answer.toolCall) return { id: `fc_fake_${answer.id}`, type: 'function_call', status: 'completed', call_id: `call_fake_${answer.id}`, name: 'get_goal', arguments: '{}' };
   return { id: `msg_fake_${answer.id}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: answer.text, annotations: [] }] };
 }
@@ -188,6 +194,11 @@ function lastUserText(body: Json): string {
   if (!Array.isArray(input) || input.length === 0) return '';
   const last = input[input.length - 1] as Json;
   return last.type === 'message' && last.role === 'user' ? JSON.stringify(last.content) : '';
+}
+
+function lastItemType(body: Json): unknown {
+  const input = body.input;
+  return Array.isArray(input) && input.length > 0 ? (input[input.length - 1] as Json).type : undefined;
 }
 
 function openaiError(message: string, code: string): Json {

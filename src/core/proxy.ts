@@ -4,6 +4,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AttemptResult, Failed, runAttempt } from './attempt';
 import { Balancer } from './balancer';
+import { PROTOCOLS } from './config';
 import { Exchange } from './exchange';
 import { HealthStore } from './health';
 import { AttemptRecord, Redactor, RequestRecord } from './log';
@@ -74,7 +75,8 @@ interface RequestState {
 function clusterFor(snap: RuntimeSnapshot, route: RequestRoute): RuntimeCluster | undefined {
   const own = snap.activeByFamily[route.family];
   if (own || route.op.api.name !== 'passthrough') return own;
-  return snap.activeByFamily[route.family === 'anthropic' ? 'openai' : 'anthropic'];
+  const other = PROTOCOLS.find((f) => f !== route.family && snap.activeByFamily[f]);
+  return other ? snap.activeByFamily[other] : undefined;
 }
 
 export class Pipeline {

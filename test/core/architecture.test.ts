@@ -1,4 +1,4 @@
-// The layering rule: nothing under src/core imports the vscode API, so the core runs headless.
+// The layering rules: the core runs headless and knows no application, and only the protocol adapters know a wire dialect.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +18,14 @@ test('src/core never imports vscode', () => {
   assert.deepEqual(offenders, []);
 });
 
-test('src/core never imports from the VS Code layer', () => {
-  const offenders = sources(CORE).filter((f) => /from\s+['"](\.\.\/)+(vscode|extension)\b/.test(fs.readFileSync(f, 'utf8')));
+test('src/core never imports from the applications built on it (VS Code layer, diagnostics, client set-up, dashboard)', () => {
+  const offenders = sources(CORE).filter((f) => /from\s+['"](\.\.\/)+(vscode|extension|diagnostics|clients|dashboard)\b/.test(fs.readFileSync(f, 'utf8')));
   assert.deepEqual(offenders, []);
+});
+
+test('the request path never names a protocol or its markers: only src/core/protocols knows the dialects', () => {
+  const path_ = ['server.ts', 'proxy.ts', 'attempt.ts', 'relay.ts', 'exchange.ts', 'upstream.ts', 'headers.ts', 'health.ts', 'balancer.ts', 'outcomes.ts', 'classify.ts'].map((f) => path.join(CORE, f));
+  const dialect = /'anthropic'|'openai'|message_stop|\[DONE\]|response\.completed|finish_reason|event-stream.*error|overloaded_error/;
+  const offenders = path_.filter((f) => dialect.test(fs.readFileSync(f, 'utf8')));
+  assert.deepEqual(offenders.map((f) => path.basename(f)), []);
 });

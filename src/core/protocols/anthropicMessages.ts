@@ -5,7 +5,8 @@ import { proxyMessage } from '../attemptTrace';
 import { refinedByBody } from '../classify';
 import type { AttemptRecord } from '../log';
 import type { Cause } from '../outcomes';
-import { bodyWindow, child, count, lastObject } from './json';
+import { boundedValue, conversationKey, ConversationKey, header, leadingElements, textOf } from './conversation';
+import { bodyWindow, child, count, firstString, lastObject } from './json';
 import { SseData, SseReader } from './sseReader';
 import { bearerToken, commonTraits } from './traits';
 import type { ApiAdapter, Operation, RequestTraits, ResponseWatcher, Usage, UpstreamError } from './types';
@@ -121,6 +122,59 @@ class MessagesWatcher implements ResponseWatcher {
   }
 }
 
+/**
+ * The conversation a Messages turn belongs to, strongest signal first (what each client sends, as
+ * captured from the real binaries):
+ * - Claude Code ≥ 2.1.86 sends `X-Claude-Code-Session-Id` on every request of a session (subagents share it);
+ * - Claude Code ≥ 2.1.78 puts a JSON string `{"device_id","account_uuid","session_id"}` in `metadata.user_id`,
+ *   older versions `user_<hash>_account_<uuid>_session_<uuid>`;
+ * - anything else: the system prompt and the first message, read as text (Claude Code resends history as
+ *   a string one turn and text blocks the next, so bytes would not do). `system` may come after `messages`;
+ *   only the body's bounded window is read, never the whole of a large body.
+ */
+function messagesConversation(window: string, headers: IncomingHttpHeaders): ConversationKey | undefined {
+  const session = header(headers, 'x-claude-code-session-id');
+  if (session) return conversationKey('anthropic', 'x-claude-code-session-id', session);
+  const userId = firstString(window, 'user_id');
+  if (userId) {
+    try {
+      const parsed = JSON.parse(userId) as { session_id?: unknown };
+      if (typeof parsed.session_id === 'string' && parsed.session_id) return conversationKey('anthropic', 'metadata.user_id session_id', parsed.session_id);
+    } catch {
+      // Not JSON: the older format, or an SDK user's own id.
+    }
+    const older = /_session_([0-9a-f-]{36})$/.exec(userId);
+    if (older) return conversationKey('anthropic', 'metadata.user_id session', older[1]);
+  }
+  const opening = `${textOf(boundedValue(window, 'system'))}\u0000${textOf(leadingElements(window, 'messages', 1)[0])}`;
+  return opening.length > 1 ? conversationKey('anthropic', 'opening hash', opening) : undefined;
+}
+
+/** Thinking blocks (signed) or redacted ones: a search, not a parse, of the whole body. */
+function carriesThinking(body: Buffer | null): boolean {
+  return body !== null && (body.indexOf('"thinking"') !== -1 || body.indexOf('"redacted_thinking"') !== -1) && body.indexOf('"signature"') !== -1;
+}
+
+/** The body with thinking and redacted-thinking blocks dropped from every message (what users do by hand after a switch). */
+function withoutThinking(body: Buffer): Buffer | undefined {
+  let parsed: { messages?: { content?: unknown }[] };
+  try {
+    parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
+  } catch {
+    return undefined;
+  }
+  let dropped = 0;
+  for (const m of parsed.messages ?? []) {
+    if (!Array.isArray(m.content)) continue;
+    const kept = m.content.filter((b: { type?: unknown }) => b?.type !== 'thinking' && b?.type !== 'redacted_thinking');
+    dropped += m.content.length - kept.length;
+    m.content = kept;
+  }
+  if (dropped === 0) return undefined;
+  parsed.messages = (parsed.messages ?? []).filter((m) => !Array.isArray(m.content) || m.content.length > 0);
+  return Buffer.from(JSON.stringify(parsed));
+}
+
 function op(name: string, notFoundTriesElsewhere: boolean, reportsUsage: boolean): Operation {
   return { api: anthropicMessages, name, failover: 'full', notFoundTriesElsewhere, reportsUsage };
 }
@@ -137,8 +191,19 @@ export const anthropicMessages: ApiAdapter = {
     return undefined;
   },
 
-  traits(_op, body, headers): RequestTraits {
-    return { ...commonTraits(bodyWindow(body), headers), continuation: undefined };
+  traits(op, body, headers): RequestTraits {
+    const window = bodyWindow(body);
+    if (op !== MESSAGES) return { ...commonTraits(window, headers), continuation: undefined };
+    return { ...commonTraits(window, headers), continuation: undefined, conversation: messagesConversation(window, headers), boundState: carriesThinking(body) };
+  },
+
+  rejectsBoundState(status, bodyText) {
+    // "Invalid `signature` in `thinking` block": thinking signatures hold on the account that made them only.
+    return status === 400 && /signature/i.test(bodyText) && /thinking/i.test(bodyText);
+  },
+
+  stripBoundState(body) {
+    return withoutThinking(body);
   },
 
   watch(operation, eventStream) {

@@ -1,6 +1,7 @@
 // OpenAI Chat Completions (`/v1/chat/completions`, and the older `/v1/completions`): most SDK scripts, Cline, Continue, Aider.
 
-import { bodyWindow, child, count, lastObject } from './json';
+import { conversationKey, ConversationKey, leadingElements, textOf } from './conversation';
+import { bodyWindow, child, count, firstString, lastObject } from './json';
 import { classifiedOpenAiError, classifyOpenAiError, openAiErrorBody, openAiSubscriptionLogin } from './openaiShared';
 import { SseData, SseReader } from './sseReader';
 import { commonTraits } from './traits';
@@ -69,6 +70,19 @@ class ChatWatcher implements ResponseWatcher {
   }
 }
 
+/**
+ * The conversation a Chat turn belongs to: `prompt_cache_key` (what OpenAI routes its cache by), then
+ * `user`, then the opening messages (usually the system prompt and the first user message) read as text.
+ */
+function chatConversation(window: string): ConversationKey | undefined {
+  const cacheKey = firstString(window, 'prompt_cache_key');
+  if (cacheKey) return conversationKey('openai', 'prompt_cache_key', cacheKey);
+  const user = firstString(window, 'user');
+  if (user) return conversationKey('openai', 'user', user);
+  const opening = leadingElements(window, 'messages', 2).map(textOf).join('\u0000');
+  return opening.length > 1 ? conversationKey('openai', 'opening hash', opening) : undefined;
+}
+
 export const openaiChat: ApiAdapter = {
   name: 'openai-chat',
   family: 'openai',
@@ -81,7 +95,8 @@ export const openaiChat: ApiAdapter = {
   },
 
   traits(_op, body, headers) {
-    return { ...commonTraits(bodyWindow(body), headers), continuation: undefined };
+    const window = bodyWindow(body);
+    return { ...commonTraits(window, headers), continuation: undefined, conversation: chatConversation(window) };
   },
 
   watch(op, eventStream) {

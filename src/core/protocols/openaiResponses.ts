@@ -1,6 +1,7 @@
 // OpenAI Responses (`/v1/responses`): the Codex CLI and newer SDK scripts; typed events, no `[DONE]`, continuations bound to one key.
 
 import type { Cause } from '../outcomes';
+import { boundedValue, conversationKey, ConversationKey, header, leadingElements, textOf } from './conversation';
 import { bodyWindow, child, count, firstNumber, firstString, lastObject } from './json';
 import { classifiedOpenAiError, classifyOpenAiError, openAiErrorBody, openAiSubscriptionLogin } from './openaiShared';
 import { SseData, SseReader } from './sseReader';
@@ -101,6 +102,46 @@ function cutCode(cause: Cause): string {
   return 'server_error';
 }
 
+/**
+ * The conversation a Responses turn belongs to, strongest signal first (what each client sends, as
+ * captured from the real binaries):
+ * - Codex 0.169 sends `thread-id` and `session-id` headers (hyphenated; older versions spelled them with
+ *   an underscore) equal to the thread's UUID on every request, and `prompt_cache_key` = the thread id in
+ *   the body; child threads share the session id but have their own thread id (and their own prompts).
+ *   Codex signed in with ChatGPT compresses its body (zstd), so only the headers can be read then.
+ *   (`x-client-request-id` also equals the thread id; it is not a per-request id.)
+ * - SDK scripts: `prompt_cache_key`, then `user`;
+ * - anything else: `instructions` and the first input items, read as text.
+ */
+function responsesConversation(window: string, headers: Parameters<ApiAdapter['traits']>[2]): ConversationKey | undefined {
+  const thread = header(headers, 'thread-id') ?? header(headers, 'thread_id');
+  if (thread) return conversationKey('openai', 'codex thread-id', thread);
+  const session = header(headers, 'session-id') ?? header(headers, 'session_id');
+  if (session) return conversationKey('openai', 'codex session-id', session);
+  const cacheKey = firstString(window, 'prompt_cache_key');
+  if (cacheKey) return conversationKey('openai', 'prompt_cache_key', cacheKey);
+  const user = firstString(window, 'user');
+  if (user) return conversationKey('openai', 'user', user);
+  const input = boundedValue(window, 'input');
+  const opening = `${textOf(boundedValue(window, 'instructions'))}\u0000${input?.startsWith('"') ? textOf(input) : leadingElements(window, 'input', 2).map(textOf).join('\u0000')}`;
+  return opening.length > 1 ? conversationKey('openai', 'opening hash', opening) : undefined;
+}
+
+/** The body with reasoning items (their encrypted content is bound to the account that made them) dropped from `input`. */
+function withoutReasoning(body: Buffer): Buffer | undefined {
+  let parsed: { input?: unknown };
+  try {
+    parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed.input)) return undefined;
+  const kept = parsed.input.filter((item: { type?: unknown }) => item?.type !== 'reasoning');
+  if (kept.length === parsed.input.length) return undefined;
+  parsed.input = kept;
+  return Buffer.from(JSON.stringify(parsed));
+}
+
 export const openaiResponses: ApiAdapter = {
   name: 'openai-responses',
   family: 'openai',
@@ -119,7 +160,16 @@ export const openaiResponses: ApiAdapter = {
     const window = bodyWindow(body);
     const fromPath = op === CONTINUATION ? CONTINUATION_PATH.exec(pathname.startsWith('/v1/') ? pathname : `/v1${pathname}`)?.[1] : undefined;
     const previous = op === RESPONSES ? /"previous_response_id"\s*:\s*"([^"\\]{1,200})"/.exec(window)?.[1] : undefined;
-    return { ...commonTraits(window, headers), continuation: fromPath ?? previous };
+    const conversation = op === RESPONSES || op === COMPACT ? responsesConversation(window, headers) : undefined;
+    return { ...commonTraits(window, headers), continuation: fromPath ?? previous, conversation, boundState: body !== null && body.indexOf('"encrypted_content"') !== -1 };
+  },
+
+  rejectsBoundState(status, bodyText) {
+    return status === 400 && /invalid_encrypted_content|encrypted content/i.test(bodyText);
+  },
+
+  stripBoundState(body) {
+    return withoutReasoning(body);
   },
 
   watch(op, eventStream) {

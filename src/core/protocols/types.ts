@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Protocol } from '../config';
 import type { AttemptRecord } from '../log';
 import type { Cause } from '../outcomes';
+import type { ConversationKey } from './conversation';
 
 /** A protocol family: which cluster a request belongs to. */
 export type Family = Protocol;
@@ -49,6 +50,10 @@ export interface RequestTraits {
   model: string | undefined;
   /** The request continues a response made on one key (`previous_response_id`, `/v1/responses/{id}`…). */
   continuation: string | undefined;
+  /** The conversation this turn belongs to (affinity keeps it on one endpoint × key, so prompt caches hit). */
+  conversation?: ConversationKey;
+  /** The body carries state bound to the account that made it (thinking signatures, encrypted reasoning). */
+  boundState?: boolean;
 }
 
 /** An error the upstream reported inside a response body or stream, already classified. */
@@ -95,4 +100,8 @@ export interface ApiAdapter {
   cutStream(watcher: ResponseWatcher, cause: Cause, message: string, retryAfterS?: number): string;
   /** Why the client's own credentials look like a subscription login (ChatGPT, Claude) rather than an API key. */
   subscriptionLogin(headers: IncomingHttpHeaders): string | undefined;
+  /** Whether an error answer says the body's account-bound state was refused (another account's signatures, encrypted reasoning). */
+  rejectsBoundState?(status: number, bodyText: string): boolean;
+  /** The body without its account-bound state, or undefined when it holds none; only for a turn that had to move to another account. */
+  stripBoundState?(body: Buffer): Buffer | undefined;
 }

@@ -40,11 +40,18 @@ function timeTicks(_u: uPlot, splits: number[]): string[] {
   return splits.map((t) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
 }
 
-function axes(theme: ChartTheme, yFormat: (v: number) => string, ySize = 56): uPlot.Axis[] {
+/** Ticks at the powers of ten only; uPlot's default puts a grid line at every 2…9 too. */
+function decades(_u: uPlot, _axis: number, min: number, max: number): number[] {
+  const out: number[] = [];
+  for (let p = Math.ceil(Math.log10(min) - 1e-9); Math.pow(10, p) <= max * (1 + 1e-9); p++) out.push(Math.pow(10, p));
+  return out;
+}
+
+function axes(theme: ChartTheme, yFormat: (v: number) => string, log = false): uPlot.Axis[] {
   const common = { stroke: theme.muted, font: theme.font, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1, size: 4 } };
   return [
     { ...common, space: 70, size: 28, values: timeTicks },
-    { ...common, size: ySize, values: (_u: uPlot, splits: number[]) => splits.map((v) => (v === null ? '' : yFormat(v))) },
+    { ...common, size: 56, splits: log ? decades : undefined, values: (_u: uPlot, splits: number[]) => splits.map((v) => (v === null ? '' : yFormat(v))) },
   ];
 }
 
@@ -81,7 +88,7 @@ export class LineChart {
           ? { distr: 3, log: 10, range: (_u, min, max) => logRange(min, max) }
           : { range: data.yRange ?? ((_u, _min, max) => [0, niceMax(max)]) },
       },
-      axes: axes(theme, format),
+      axes: axes(theme, format, data.log),
       series: [
         { value: (_u, v) => (v === null ? 'now' : new Date(v).toLocaleTimeString()) },
         ...data.series.map(
@@ -206,7 +213,7 @@ export class BandChart {
       legend: { show: false },
       scales: { x: { time: true }, y: { auto: false, range: [0, Math.max(1, rows)] } },
       axes: [
-        { ...axes(theme, String)[0] },
+        axes(theme, String)[0],
         {
           scale: 'y',
           stroke: theme.foreground,
@@ -228,7 +235,9 @@ export class BandChart {
     const legend = h('div', { class: 'band-legend' });
     for (const l of this.legend) {
       const swatch = h('i', { class: 'swatch' });
-      swatch.style.background = data.color(l.state);
+      const c = data.color(l.state);
+      swatch.style.background = l.state === 'unhealthy' ? `repeating-linear-gradient(135deg, ${c} 0 3px, ${theme.background} 3px 5px)` : c;
+      swatch.style.opacity = String(BAND_ALPHA[l.state] ?? 0.9);
       legend.append(h('span', { class: 'swatch-label' }, swatch, l.label));
     }
     legend.append(h('span', { class: 'swatch-label' }, '▼ ejected'), h('span', { class: 'swatch-label' }, '● probe ok'), h('span', { class: 'swatch-label' }, '○ probe failed'));
@@ -274,35 +283,54 @@ export class BandChart {
         // Quiet when all is well, loud when not.
         ctx.globalAlpha = BAND_ALPHA[b.state] ?? 0.9;
         ctx.fillRect(x0, y, Math.max(px, x1 - x0), hgt);
+        // Unhealthy is hatched, so it tells from degraded without telling orange from yellow.
+        if (b.state === 'unhealthy') this.hatch(ctx, x0, y, x1 - x0, hgt, px);
       }
       ctx.globalAlpha = 1;
       for (const m of row.marks) {
         const x = u.valToPos(m.at, 'x', true);
         if (x < left || x > left + width) continue;
+        const fg = this.theme?.foreground ?? '#000';
+        const bg = this.theme?.background ?? '#fff';
+        ctx.lineWidth = 1.5 * px;
         if (m.kind === 'ejection') {
-          ctx.fillStyle = this.theme?.foreground ?? '#000';
+          ctx.fillStyle = fg;
+          ctx.strokeStyle = bg;
           ctx.beginPath();
-          ctx.moveTo(x - 5 * px, y);
-          ctx.lineTo(x + 5 * px, y);
-          ctx.lineTo(x, y + 7 * px);
+          ctx.moveTo(x - 6 * px, y - 1 * px);
+          ctx.lineTo(x + 6 * px, y - 1 * px);
+          ctx.lineTo(x, y + 8 * px);
           ctx.closePath();
+          ctx.stroke();
           ctx.fill();
         } else {
+          // ● a probe that closed the circuit, ○ one that failed: both ringed so they show on any band.
           ctx.beginPath();
-          ctx.arc(x, y + hgt / 2, 4 * px, 0, 2 * Math.PI);
-          ctx.lineWidth = 2 * px;
-          ctx.strokeStyle = this.theme?.foreground ?? '#000';
-          ctx.fillStyle = this.data.color(m.kind === 'probe-ok' ? 'healthy' : 'open');
+          ctx.arc(x, y + hgt / 2, 5 * px, 0, 2 * Math.PI);
+          ctx.fillStyle = m.kind === 'probe-ok' ? fg : bg;
+          ctx.strokeStyle = m.kind === 'probe-ok' ? bg : fg;
           ctx.fill();
-          if (m.kind === 'probe-failed') {
-            ctx.fillStyle = this.theme?.background ?? '#fff';
-            ctx.beginPath();
-            ctx.arc(x, y + hgt / 2, 2 * px, 0, 2 * Math.PI);
-            ctx.fill();
-          }
+          ctx.stroke();
         }
       }
     });
+    ctx.restore();
+  }
+
+  private hatch(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, hgt: number, px: number): void {
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(x, y, w, hgt);
+    ctx.clip();
+    ctx.globalAlpha = 0.55;
+    ctx.strokeStyle = this.theme?.background ?? '#fff';
+    ctx.lineWidth = 2 * px;
+    ctx.beginPath();
+    for (let sx = x - hgt; sx < x + w; sx += 7 * px) {
+      ctx.moveTo(sx, y + hgt);
+      ctx.lineTo(sx + hgt, y);
+    }
+    ctx.stroke();
     ctx.restore();
   }
 

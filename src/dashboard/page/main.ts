@@ -4,7 +4,7 @@ import type { HistoryRange, HostMessage, RequestFilter } from '../feed';
 import { mergeHistory } from '../historyMerge';
 import { isRequestFilter } from '../requestFilter';
 import './page.css';
-import { fill, h } from './dom';
+import { append, fill, h } from './dom';
 import { EndpointsPanel } from './endpointsPanel';
 import { KeyForm } from './keyForm';
 import { KeysPanel } from './keysPanel';
@@ -68,9 +68,10 @@ const summary = mode === 'dashboard' ? new Summary() : undefined;
 const endpoints = mode === 'dashboard' ? new EndpointsPanel() : undefined;
 const keys = mode === 'dashboard' ? new KeysPanel() : undefined;
 
-document.body.classList.add(`mode-${mode}`);
-document.body.append(
-  h(
+/** Title, cluster tabs, range buttons, feed status, theme switch; none in VS Code's Tail Logs, whose tab names it and which has nothing to switch. */
+function topBar(): HTMLElement | null {
+  if (mode === 'requests' && inVsCode) return null;
+  return h(
     'header',
     { class: 'top' },
     h('h1', {}, mode === 'dashboard' ? 'Switchyard' : 'Switchyard requests'),
@@ -79,10 +80,11 @@ document.body.append(
     h('span', { class: 'spacer' }),
     statusLine,
     inVsCode ? null : themeSwitch(),
-  ),
-  keyForm.root,
-  h('main', {}, summary?.root, endpoints?.root, keys?.root, table.root),
-);
+  );
+}
+
+document.body.classList.add(`mode-${mode}`);
+append(document.body, [topBar(), keyForm.root, h('main', {}, summary?.root, endpoints?.root, keys?.root, table.root)]);
 
 function pickRange(range: HistoryRange): void {
   if (range === state.range) return;
@@ -205,5 +207,6 @@ document.addEventListener('visibilitychange', () => {
 });
 
 feed.start(state, onMessage, onStatus);
-startTicker();
+if (document.hidden) feed.pause();
+else startTicker();
 invalidate();

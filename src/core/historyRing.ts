@@ -1,6 +1,6 @@
 // Fixed-size rings behind the traffic history: time buckets of counters for one series, and a log of state changes.
 
-import { TTFB_BINS, ttfbBin } from './historyHistogram';
+import { TTFB_BINS } from './historyHistogram';
 
 /** One resolution of buckets: how long a bucket is and how many a ring keeps. */
 export interface RingSpec {
@@ -75,10 +75,6 @@ export class BucketRing {
     const i = slot * this.width + field;
     const v = this.counts[i] + Math.round(n);
     this.counts[i] = v > MAX_U32 ? MAX_U32 : v;
-  }
-
-  addTtfb(slot: number, ms: number): void {
-    if (this.withTtfb) this.add(slot, TTFB + ttfbBin(ms), 1);
   }
 
   get(slot: number, field: number): number {

@@ -1,6 +1,7 @@
 // The series the traffic history keeps: per cluster (all its requests), per endpoint and per key, each with both rings.
 
-import { BucketRing, CACHE_READ_TOKENS, CACHE_WRITE_TOKENS, COARSE, FAILURES, FINE, INPUT_TOKENS, OUTPUT_TOKENS, PRICED, REQUESTS, StateLog } from './historyRing';
+import { ttfbBin } from './historyHistogram';
+import { BucketRing, CACHE_READ_TOKENS, CACHE_WRITE_TOKENS, COARSE, FAILURES, FINE, INPUT_TOKENS, OUTPUT_TOKENS, PRICED, REQUESTS, StateLog, TTFB } from './historyRing';
 
 export type EndpointHistoryState = 'healthy' | 'degraded' | 'unhealthy' | 'open';
 export type KeyHistoryState = 'ok' | 'cooling' | 'invalid';
@@ -37,16 +38,17 @@ export class Series {
   /** Adds one observation to the bucket of `at` in both rings; allocates nothing. `ttfbMs` NaN = none. */
   record(at: number, requests: number, failures: number, ttfbMs: number, usage: RecordedUsage | undefined, costUsd: number | undefined): void {
     if (at > this.lastAt) this.lastAt = at;
-    this.recordIn(this.fine, at, requests, failures, ttfbMs, usage, costUsd);
-    this.recordIn(this.coarse, at, requests, failures, ttfbMs, usage, costUsd);
+    const bin = ttfbMs >= 0 && this.fine.withTtfb ? ttfbBin(ttfbMs) : -1;
+    this.recordIn(this.fine, at, requests, failures, bin, usage, costUsd);
+    this.recordIn(this.coarse, at, requests, failures, bin, usage, costUsd);
   }
 
-  private recordIn(ring: BucketRing, at: number, requests: number, failures: number, ttfbMs: number, usage: RecordedUsage | undefined, costUsd: number | undefined): void {
+  private recordIn(ring: BucketRing, at: number, requests: number, failures: number, bin: number, usage: RecordedUsage | undefined, costUsd: number | undefined): void {
     const slot = ring.slotFor(at);
     if (slot === -1) return;
     ring.add(slot, REQUESTS, requests);
     ring.add(slot, FAILURES, failures);
-    if (ttfbMs >= 0) ring.addTtfb(slot, ttfbMs);
+    if (bin >= 0) ring.add(slot, TTFB + bin, 1);
     if (usage) {
       ring.add(slot, INPUT_TOKENS, usage.inputTokens ?? 0);
       ring.add(slot, OUTPUT_TOKENS, usage.outputTokens ?? 0);

@@ -71,7 +71,10 @@ export class PagePanel extends Disposable {
     });
     panel.webview.onDidReceiveMessage((m: PageMessage) => this.session.receive(m));
     panel.onDidChangeViewState(() => {
-      if (!panel.visible) this.session.pause();
+      // Hidden, VS Code drops the page; shown, it loads it again and its `ready` restarts the session.
+      // Starting here as well covers a page that was kept: a second start only resends the state.
+      if (panel.visible) this.session.start();
+      else this.session.pause();
     });
     panel.onDidDispose(() => {
       if (this.panel !== panel) return;

@@ -16,6 +16,7 @@ import type { DashboardRequest, DashboardSnapshot, HostMessage } from '../../src
 import { handleDashboardRequest } from '../../src/dashboard/headless';
 import { dashboardHtml } from '../../src/dashboard/html';
 import type { DashboardSource } from '../../src/dashboard/session';
+import { hostMessageOf, SseParser, sseFrame } from '../../src/dashboard/sseEvents';
 import { launchBrowser } from '../vscode/host/browser';
 
 // Browser globals, for the functions run in the page by evaluate() (this file is compiled without the DOM library).
@@ -262,6 +263,21 @@ function pixelsOf(page: Page, chart: string, variable: string): Promise<number> 
     [chart, variable] as [string, string],
   );
 }
+
+test('the SSE framing: frames split anywhere (and CRLF) come back whole; named events with bare payloads are wrapped', () => {
+  const messages: HostMessage[] = [
+    { type: 'banner', text: 'two\nlines' },
+    { type: 'filter', filter: 'errors', text: 'down' },
+  ];
+  const wire = `: hello\r\n\r\n${messages.map(sseFrame).join('')}`.replace(/\n/g, '\r\n');
+  for (let cut = 1; cut < wire.length; cut += 7) {
+    const parser = new SseParser();
+    const events = [...parser.push(wire.slice(0, cut)), ...parser.push(wire.slice(cut))];
+    assert.deepEqual(events.map(hostMessageOf), messages, `cut at ${cut}`);
+  }
+  const named = new SseParser().push('event: snapshot\ndata: {"clusters":[]}\n\nevent: other\ndata: {"x":1}\n\ndata: not json\n\n');
+  assert.deepEqual(named.map(hostMessageOf), [{ type: 'snapshot', snapshot: { clusters: [] } }, undefined, undefined]);
+});
 
 let page: Page;
 let context: BrowserContext;

@@ -1,5 +1,6 @@
-// Bundles the extension and the headless CLI into dist/ (vscode stays external, undici is bundled).
+// Bundles the extension and the headless CLI into dist/ (vscode stays external, undici is bundled), and the dashboard page for browsers.
 const esbuild = require('esbuild');
+const fs = require('fs');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -17,13 +18,29 @@ const shared = {
   external: ['vscode'],
 };
 
+/** The dashboard page (and Tail Logs): one script with uPlot inside, and its stylesheet (dist/dashboard.css, from the CSS it imports). */
+/** @type {import('esbuild').BuildOptions} */
+const page = {
+  bundle: true,
+  platform: 'browser',
+  target: ['chrome114', 'firefox115', 'safari16'],
+  format: 'iife',
+  sourcemap: !production,
+  sourcesContent: false,
+  minify: production,
+  logLevel: 'warning',
+  entryPoints: ['src/dashboard/page/main.ts'],
+  outfile: 'dist/dashboard.js',
+};
+
 const builds = [
   { ...shared, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...shared, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  page,
 ];
 
 async function main() {
-  const present = builds.filter((b) => require('fs').existsSync(b.entryPoints[0]));
+  const present = builds.filter((b) => fs.existsSync(b.entryPoints[0]));
   if (watch) {
     for (const b of present) await (await esbuild.context(b)).watch();
     console.log('[esbuild] watching');

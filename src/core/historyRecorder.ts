@@ -4,10 +4,11 @@ import { HealthTransition } from './health';
 import { RecordedAttempt, RecordedUsage, TrafficHistory } from './history';
 import { RequestRecord } from './log';
 import { RuntimeSnapshot } from './runtime';
+import { isCause, outcome } from './outcomes';
 
 /** Whether a cause counts as a success on the dashboard: the upstream gave a usable answer (or the client left). */
 export function historyOk(cause: string): boolean {
-  return cause === 'OK' || cause === 'CLIENT_ERROR' || cause === 'CLIENT_ABORTED';
+  return isCause(cause) ? !outcome(cause).failure : cause === 'OK';
 }
 
 /** The fields a request record is gaining (usage, cost); read when present, so older records work too. */
@@ -25,7 +26,7 @@ export class HistoryRecorder {
     const u = r.usage;
     this.history.recordRequest({
       at: Date.parse(r.time) || Date.now(),
-      cluster: r.cluster,
+      cluster: r.cluster ?? '',
       endpoint: r.endpoint,
       key: r.key,
       ok: historyOk(r.outcome),

@@ -96,7 +96,8 @@ export interface DashboardRequest {
   time: string;
   method: string;
   path: string;
-  cluster: string;
+  /** Null when no cluster serves the request's family. */
+  cluster: string | null;
   model?: string;
   stream: boolean;
   endpoint: string | null;

@@ -1,5 +1,6 @@
 // The one request filter, shared by the dashboard's request table, Tail Logs and their host: outcome (all / errors / retried) and free text.
 
+import { isCause, outcome } from '../core/outcomes';
 import type { DashboardRequest } from './feed';
 
 export type RequestFilter = 'all' | 'errors' | 'retried';
@@ -12,9 +13,9 @@ export function isRequestFilter(value: unknown): value is RequestFilter {
 /** The fields of a record the outcome filter and the text search read (a client gone away is not an error). */
 export type FilterableRequest = Pick<DashboardRequest, 'id' | 'method' | 'path' | 'status' | 'outcome' | 'endpoint' | 'key' | 'attempts' | 'model'>;
 
-/** Whether a record passes an outcome filter. */
+/** Whether a record passes an outcome filter; "errors" are what the outcome table calls failures (a client gone away is not). */
 export function matchesOutcome(r: FilterableRequest, filter: RequestFilter): boolean {
-  if (filter === 'errors') return r.outcome !== 'OK' && r.outcome !== 'CLIENT_ABORTED';
+  if (filter === 'errors') return isCause(r.outcome) ? outcome(r.outcome).failure : r.outcome !== 'OK';
   if (filter === 'retried') return r.attempts.length > 1;
   return true;
 }

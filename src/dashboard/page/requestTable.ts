@@ -215,7 +215,7 @@ export class RequestTable {
     const facts: [string, string][] = [
       ['id', r.id],
       ['at', new Date(r.time).toLocaleString()],
-      ['cluster', r.cluster],
+      ['cluster', r.cluster ?? '(no cluster serves this API)'],
       ['stream', r.stream ? 'yes' : 'no'],
       ['bytes', `${fmt.count(r.bytesIn)} in · ${fmt.count(r.bytesOut)} out`],
     ];

@@ -102,12 +102,14 @@ function logLevel(flags: Flags): LogLevel {
   return level;
 }
 
-/** Sends one request through the proxy every second so the demo's stats move. */
+/** Sends one request through the proxy every second so the demo's stats move; each is a new conversation, so it is spread, not pinned. */
 function demoTraffic(port: number): NodeJS.Timeout {
+  let n = 0;
   return setInterval(() => {
+    n++;
     const req = http.request({ host: '127.0.0.1', port, path: '/v1/messages', method: 'POST', headers: { 'content-type': 'application/json', host: `127.0.0.1:${port}` } }, (res) => res.resume());
     req.on('error', () => undefined);
-    req.end(JSON.stringify({ model: 'demo', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }));
+    req.end(JSON.stringify({ model: 'demo', max_tokens: 16, messages: [{ role: 'user', content: `hi (${n})` }] }));
   }, 1000);
 }
 
@@ -123,7 +125,8 @@ async function serve(flags: Flags): Promise<void> {
   } catch (err) {
     throw new CliError((err as Error).message, 2);
   }
-  const sy = new Switchyard({ config, tokens, logger });
+  // The demo's simulated traffic is nobody's spending: it keeps no usage file.
+  const sy = new Switchyard({ config, tokens, logger, ...(demo ? { usageFile: false as const } : {}) });
   let address: { url: string; port: number };
   try {
     address = await sy.start(portFlag(flags) ?? config.port, flags.values.get('host') ?? config.host);

@@ -50,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     readSettings: readConfig,
     autoStart: () => readSetting(Settings.autoStart, true),
     wantsFastUpdates: () => vscode.window.state.focused || treeView?.visible === true,
+    usageFile: vscode.Uri.joinPath(context.globalStorageUri, 'usage.json').fsPath,
   });
   service = proxy;
   context.subscriptions.push(tokens, requests, proxy);

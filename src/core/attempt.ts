@@ -23,6 +23,8 @@ export interface AttemptInput {
   /** How long opening frames may wait for the first content frame. */
   openingHoldMs: number;
   fresh: boolean;
+  /** The turn moved off the account that made its bound state: a refusal of that state may be retried without it. */
+  strippable: boolean;
 }
 
 /** The upstream answered with something to relay (a success, or a refusal that is the client's). */
@@ -116,6 +118,12 @@ export function runAttempt(upstream: Upstream, a: AttemptInput, started: number)
     };
     /** A client-error body read whole: the client's refusal relays as is, unless its body says it is really ours to retry. */
     const decideRefusal = (ended: boolean) => {
+      if (ended && a.strippable && api.rejectsBoundState?.(status, bodyText())) {
+        cause = 'BOUND_STATE_REJECTED';
+        const text = bodyText();
+        done({ kind: 'failed', cause, status, detail: upstreamMessage(text), headers: exchange.headers, bodyText: text });
+        return;
+      }
       const refined = api.classifyError(status, cause, bodyText());
       if (ended && refined !== 'CLIENT_ERROR' && outcome(refined).retry !== 'never') {
         cause = refined;

@@ -1,5 +1,7 @@
 // The configuration contract: its types, its defaults, and validation whose errors name the field.
 
+import type { ModelPrice } from './prices';
+
 export type Protocol = 'anthropic' | 'openai';
 export type Strategy = 'weighted-round-robin' | 'latency' | 'priority';
 export type AuthStyle = 'x-api-key' | 'bearer';
@@ -22,12 +24,16 @@ export interface EndpointConfig {
   auth?: AuthStyle;
   /** Set by the user to take an endpoint out of rotation entirely. */
   disabled?: boolean;
+  /** This endpoint's own prices (a relay charges its own), USD per million tokens by model. */
+  prices?: Record<string, ModelPrice>;
 }
 
 export interface ClusterConfig {
   name: string;
   protocol: Protocol;
   strategy?: Strategy;
+  /** Keep each conversation on one endpoint × key so prompt caches hit (default true). */
+  affinity?: boolean;
   endpoints: EndpointConfig[];
 }
 
@@ -59,6 +65,15 @@ export interface RetryConfig {
   minRetryConcurrency: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** When every key is cooling (429), wait this long at most for the earliest to be free before answering 429; 0 = answer at once. */
+  cooldownWaitMs: number;
+}
+
+export interface AffinityConfig {
+  /** How long a conversation stays pinned after its last turn (providers' prompt caches live minutes). */
+  ttlMs: number;
+  /** The most conversations remembered; the least recently used go first. */
+  maxConversations: number;
 }
 
 export interface HealthConfig {
@@ -103,6 +118,11 @@ export interface SwitchyardConfig {
   health: HealthConfig;
   limits: LimitsConfig;
   log: LogConfig;
+  affinity: AffinityConfig;
+  /** Price overrides by model, USD per million tokens (over the built-in list). */
+  prices: Record<string, ModelPrice>;
+  /** Where per-day usage totals are kept across restarts (headless default: next to the request log, else ~/.switchyard/usage.json). */
+  usageFile?: string;
   /** When set, clients must present it as `x-switchyard-key` (or as their API key). */
   clientKey?: string;
   /** Browser origins allowed to call the proxy (none by default). */
@@ -129,7 +149,10 @@ export const DEFAULT_RETRY: RetryConfig = {
   minRetryConcurrency: 3,
   backoffBaseMs: 25,
   backoffMaxMs: 250,
+  cooldownWaitMs: 3_000,
 };
+
+export const DEFAULT_AFFINITY: AffinityConfig = { ttlMs: 15 * 60_000, maxConversations: 50_000 };
 
 export const DEFAULT_HEALTH: HealthConfig = {
   unhealthyAfter: 3,
@@ -236,6 +259,7 @@ function validateEndpoint(raw: unknown, path: string): EndpointConfig {
   const auth = str(raw, 'auth', path, false);
   if (auth !== undefined && auth !== 'x-api-key' && auth !== 'bearer') throw new ConfigError(`${path}.auth`, `must be "x-api-key" or "bearer", got ${shownValue(auth)}`);
   if (raw.disabled !== undefined && typeof raw.disabled !== 'boolean') throw new ConfigError(`${path}.disabled`, 'must be true or false');
+  const prices = raw.prices === undefined ? undefined : validatePrices(raw.prices, `${path}.prices`);
   return {
     name,
     baseUrl,
@@ -245,7 +269,30 @@ function validateEndpoint(raw: unknown, path: string): EndpointConfig {
     weight: num(raw, 'weight', path, 1, 0, 1000),
     priority: num(raw, 'priority', path, 0, -1000, 1000),
     disabled: raw.disabled === true,
+    ...(prices ? { prices } : {}),
   };
+}
+
+const RATE_FIELDS = ['input', 'output', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h'] as const;
+
+/** `{ "model": { "input": 3, "output": 15, "cacheRead": 0.3, "cacheWrite5m": 3.75, "cacheWrite1h": 6 } }`, USD per million tokens. */
+function validatePrices(raw: unknown, path: string): Record<string, ModelPrice> {
+  if (!isObj(raw)) throw new ConfigError(path, 'must be an object of model names to prices');
+  const out: Record<string, ModelPrice> = {};
+  for (const [model, value] of Object.entries(raw)) {
+    const field = `${path}.${model}`;
+    if (!isObj(value)) throw new ConfigError(field, 'must be an object like { "input": 3, "output": 15 } (USD per million tokens)');
+    const price: Record<string, number> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const name = k === 'cacheWrite' ? 'cacheWrite5m' : k;
+      if (!(RATE_FIELDS as readonly string[]).includes(name)) throw new ConfigError(`${field}.${k}`, `is not a price field (known: ${RATE_FIELDS.join(', ')})`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(`${field}.${k}`, `must be a price in USD per million tokens, got ${JSON.stringify(v)}`);
+      price[name] = v;
+    }
+    if (price.input === undefined || price.output === undefined) throw new ConfigError(field, 'needs at least "input" and "output"');
+    out[model] = price as unknown as ModelPrice;
+  }
+  return out;
 }
 
 function validateCluster(raw: unknown, path: string): ClusterConfig {
@@ -254,6 +301,7 @@ function validateCluster(raw: unknown, path: string): ClusterConfig {
   const protocol = str(raw, 'protocol', path, false) ?? 'anthropic';
   if (!PROTOCOLS.includes(protocol as Protocol)) throw new ConfigError(`${path}.protocol`, `must be one of ${PROTOCOLS.join(', ')}, got ${shownValue(protocol)}`);
   const strategy = str(raw, 'strategy', path, false) ?? 'weighted-round-robin';
+  if (raw.affinity !== undefined && typeof raw.affinity !== 'boolean') throw new ConfigError(`${path}.affinity`, 'must be true or false');
   if (!STRATEGIES.includes(strategy as Strategy)) throw new ConfigError(`${path}.strategy`, `must be one of ${STRATEGIES.join(', ')}, got ${shownValue(strategy)}`);
   if (!Array.isArray(raw.endpoints)) throw new ConfigError(`${path}.endpoints`, 'must be a list of endpoints');
   const endpoints = raw.endpoints.map((e, i) => validateEndpoint(e, `${path}.endpoints[${i}]`));
@@ -262,7 +310,7 @@ function validateCluster(raw: unknown, path: string): ClusterConfig {
     if (seen.has(e.name)) throw new ConfigError(`${path}.endpoints[${i}].name`, `duplicate endpoint name ${JSON.stringify(e.name)}`);
     seen.add(e.name);
   });
-  return { name, protocol: protocol as Protocol, strategy: strategy as Strategy, endpoints };
+  return { name, protocol: protocol as Protocol, strategy: strategy as Strategy, ...(raw.affinity === false ? { affinity: false } : {}), endpoints };
 }
 
 function validateActiveClusters(raw: unknown, clusters: ClusterConfig[]): Partial<Record<Protocol, string>> {
@@ -324,6 +372,8 @@ export function validateConfig(raw: unknown): SwitchyardConfig {
   const health = section(raw.health, 'health', DEFAULT_HEALTH, { unhealthyAfter: 1, ejectAfter: 1 });
   if (health.ejectAfter < health.unhealthyAfter) throw new ConfigError('health.ejectAfter', `must be at least health.unhealthyAfter (${health.unhealthyAfter})`);
   const limits = section(raw.limits, 'limits', DEFAULT_LIMITS, { maxBodyBytes: 1 });
+  const affinity = section(raw.affinity, 'affinity', DEFAULT_AFFINITY, { ttlMs: 1000, maxConversations: 1 });
+  const prices = raw.prices === undefined ? {} : validatePrices(raw.prices, 'prices');
 
   const log = { ...DEFAULT_LOG };
   const logFile = str(raw, 'logFile', '', false);
@@ -349,6 +399,9 @@ export function validateConfig(raw: unknown): SwitchyardConfig {
     health,
     limits,
     log,
+    affinity,
+    prices,
+    usageFile: str(raw, 'usageFile', '', false),
     clientKey: str(raw, 'clientKey', '', false),
     allowedOrigins,
     upstreamProxy: validateProxy(str(raw, 'upstreamProxy', '', false)),

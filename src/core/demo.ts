@@ -87,6 +87,8 @@ export async function startDemo(port: number): Promise<Demo> {
       {
         name: 'demo',
         protocol: 'anthropic',
+        // The demo is there to show failover: every request is spread, none pinned to a conversation's target.
+        affinity: false,
         endpoints: [
           { name: 'healthy', baseUrl: healthy.url, tokens: ['sk-demo-healthy-0001'] },
           { name: 'flaky', baseUrl: flaky.url, tokens: ['sk-demo-flaky-0002'] },

@@ -51,6 +51,12 @@ export interface RequestRecord {
   bytesOut: number;
   /** Tokens the upstream reported (null fields: not reported); absent when the operation reports none. */
   usage?: Usage;
+  /** What the usage cost in USD, when a price applies. */
+  costUsd?: number;
+  /** The turn went to its conversation's target (`hit`), had to move (`moved`), or began a conversation (`new`). */
+  affinity?: 'hit' | 'new' | 'moved';
+  /** The signal the conversation was recognised by (`x-claude-code-session-id`, `codex thread-id`, `opening hash`, …). */
+  conversation?: string;
   /** Set when the client's credentials are a subscription login (ChatGPT, Claude), not an API key. */
   login?: string;
 }

@@ -4,6 +4,7 @@
 export type Cause =
   | 'OK'
   | 'CLIENT_ERROR'
+  | 'BOUND_STATE_REJECTED'
   | 'PATH_NOT_FOUND'
   | 'RATE_LIMITED'
   | 'KEY_INVALID'
@@ -44,8 +45,11 @@ export type Cause =
  */
 export type Scope = 'endpoint' | 'key' | 'client' | 'none';
 
-/** What the attempt loop does next: the same target on a new connection, another key, another endpoint, or stop. */
-export type RetryAction = 'fresh-socket' | 'next-key' | 'next-endpoint' | 'never';
+/**
+ * What the attempt loop does next: the same target on a new connection, the same target once more
+ * without the state another account made, another key, another endpoint, or stop.
+ */
+export type RetryAction = 'fresh-socket' | 'strip-state' | 'next-key' | 'next-endpoint' | 'never';
 
 /** What a key-scoped outcome does to the key. */
 export type KeyEffect = 'cool' | 'invalidate';
@@ -102,6 +106,16 @@ export const OUTCOMES: Record<Cause, OutcomeInfo> = {
     level: 'info',
     label: 'the upstream refused the request (passed through)',
     hint: "The client's request was refused by the upstream (400/404/413/422 or a request-level error); it is passed through unchanged and does not count against the endpoint.",
+  },
+  BOUND_STATE_REJECTED: {
+    scope: 'client',
+    retry: 'strip-state',
+    clientStatus: 'upstream',
+    failure: true,
+    reachedUpstream: true,
+    level: 'warn',
+    label: 'the account refused state another account made',
+    hint: 'The conversation had to move to another key (its own was rejected, ejected or cooling long), and that account refused the old one\'s thinking signatures or encrypted reasoning; the turn was retried once without them.',
   },
   PATH_NOT_FOUND: {
     scope: 'none',

@@ -2,8 +2,9 @@
 
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AffinityResult, AffinityStore, PinnedTarget } from './affinity';
 import { AttemptResult, Failed, runAttempt } from './attempt';
-import { Balancer } from './balancer';
+import { Balancer, Pick } from './balancer';
 import { PROTOCOLS } from './config';
 import { Exchange } from './exchange';
 import { HealthStore } from './health';
@@ -15,6 +16,8 @@ import { retryAfterMs } from './retryAfter';
 import { BudgetToken, RetryBudget } from './retryBudget';
 import { RuntimeCluster, RuntimeEndpoint, RuntimeKey, RuntimeSnapshot } from './runtime';
 import { Upstream } from './upstream';
+import { costOf, priceOf } from './prices';
+import { UsageLedger } from './usageLedger';
 
 export interface PipelineDeps {
   health: HealthStore;
@@ -22,7 +25,14 @@ export interface PipelineDeps {
   upstream: Upstream;
   budget: RetryBudget;
   redactor: Redactor;
+  /** Conversation → the target that served it last (prompt caches stay warm). */
+  affinity: AffinityStore;
+  /** Response id → the target that made it (continuations are bound to that key). */
+  responses: AffinityStore;
+  usage: UsageLedger;
   record(r: RequestRecord): void;
+  /** A line worth a person's attention that is about one request (a conversation that had to drop state). */
+  warn(message: string): void;
 }
 
 /** Key-level retries (429, 401) get their own allowance so a big key pool is usable. */
@@ -66,6 +76,18 @@ interface RequestState {
   answeredByProbe: boolean;
   attempts: AttemptRecord[];
   lastEndpoint: RuntimeEndpoint | undefined;
+  /** Aborted with the request: wakes a wait for a cooldown. */
+  signal: AbortController;
+  /** Where the conversation (or the response it continues) was served before, if anywhere. */
+  pinned: PinnedTarget | undefined;
+  /** The pin holds state bound to its account (a continuation, thinking signatures, encrypted reasoning). */
+  hardPin: boolean;
+  /** The bound state was already dropped once for this request. */
+  stripped: boolean;
+  /** The next attempt must go to this target again (after dropping bound state). */
+  retryHere: { endpoint: RuntimeEndpoint; key: RuntimeKey | undefined } | undefined;
+  /** How long this request has waited for key cooldowns so far. */
+  waitedMs: number;
 }
 
 /**
@@ -103,10 +125,18 @@ export class Pipeline {
       answeredByProbe: false,
       attempts: [],
       lastEndpoint: undefined,
+      signal: new AbortController(),
+      pinned: undefined,
+      hardPin: traits.continuation !== undefined || traits.boundState === true,
+      stripped: false,
+      retryHere: undefined,
+      waitedMs: 0,
     };
+    s.pinned = this.pinOf(s);
     const abort = (reason: ProxyAbort) => {
       s.abortReason ??= reason;
       s.exchange?.abort(reason);
+      s.signal.abort(reason);
     };
     const onClose = () => {
       if (!res.writableFinished) abort(new ProxyAbort('CLIENT_ABORTED'));
@@ -148,16 +178,30 @@ export class Pipeline {
       if (s.attempts.length > 0 && !this.deps.budget.retry(retryToken)) {
         return this.giveUp(s, lastFailure?.failed, 'BUDGET_EXHAUSTED', 'the retry budget is exhausted (too many retries in flight); not retrying');
       }
-      const pick = this.deps.balancer.pick({ cluster, avoidEndpoints: avoid, usedKeys, excludeEndpoints: exclude, model: s.traits.model });
+      const pin = s.retryHere ?? this.usablePin(s, cluster, avoid, usedKeys, exclude);
+      s.retryHere = undefined;
+      if (pin && 'waitMs' in pin) {
+        // The pinned key (holding this conversation's state) is free again soon: worth the wait, once.
+        if (!(await this.waitForCooldown(s, pin.waitMs))) s.hardPin = false;
+        if (s.abortReason) return this.aborted(s);
+        continue;
+      }
+      const pick: Pick = pin ? { kind: 'target', endpoint: pin.endpoint, key: pin.key, tier: -1 } : this.deps.balancer.pick({ cluster, avoidEndpoints: avoid, usedKeys, excludeEndpoints: exclude, model: s.traits.model });
       if (pick.kind === 'none' && lastFailure) break;
       if (pick.kind === 'none') {
         this.respondError(s, 503, 'NO_ENDPOINT', `cluster "${cluster.name}" has no enabled endpoint; enable one or switch clusters`, {});
         return this.finish(s, 503, 'NO_ENDPOINT', null, 0);
       }
       if (pick.kind === 'no-key') {
-        if (pick.cooling) return this.allCooling(s, cluster, pick.earliestUntil);
-        // Every key was used by this request and none was rejected: they were rate limited with cooldowns already over.
-        if (rejectedKeys.length === 0 && lastFailure?.failed.cause === 'RATE_LIMITED') return this.allCooling(s, cluster, Date.now());
+        if (pick.cooling || (rejectedKeys.length === 0 && lastFailure?.failed.cause === 'RATE_LIMITED')) {
+          // Every key is resting: wait for the earliest (Codex does not retry a 429 itself), within retry.cooldownWaitMs.
+          if (await this.waitForCooldown(s, (pick.earliestUntil ?? Date.now()) - Date.now())) {
+            if (s.abortReason) return this.aborted(s);
+            usedKeys.clear();
+            continue;
+          }
+          return this.allCooling(s, cluster, pick.earliestUntil ?? Date.now());
+        }
         return this.allKeysRejected(s, cluster, lastFailure?.failed, rejectedKeys);
       }
       const { endpoint, key } = pick;
@@ -173,6 +217,15 @@ export class Pipeline {
 
       lastFailure = { failed: result, endpoint, key };
       const info = outcome(result.cause);
+      if (info.retry === 'strip-state') {
+        const stripped = s.route.op.api.stripBoundState?.(s.body ?? Buffer.alloc(0));
+        if (!stripped) return this.passThroughFailure(s, endpoint, result);
+        this.deps.warn(`[affinity] ${s.id}: the conversation moved from ${this.describePin(cluster, s.pinned)} to ${endpoint.name}${key ? ` ${key.suffix}` : ''}, whose account refused the old account's state (${result.detail}); retrying once without it`);
+        s.body = stripped;
+        s.stripped = true;
+        s.retryHere = { endpoint, key };
+        continue;
+      }
       if (info.keyEffect && !key) {
         // The client's own key: nothing to rotate. A rate limit may be another upstream account's; a rejection is final.
         if (info.keyEffect === 'invalidate' || !mayRetry(s.policy, info)) return this.passThroughFailure(s, endpoint, result);
@@ -207,10 +260,69 @@ export class Pipeline {
       return this.passThroughFailure(s, lastFailure.endpoint, lastFailure.failed);
     }
     if (lastFailure?.failed.cause === 'RATE_LIMITED') {
+      // Rate limits to the end: a 429 with the soonest retry-after, after waiting for it when that fits the allowance.
       const cooling = this.deps.balancer.pick({ cluster, avoidEndpoints: new Set(), usedKeys: new Set() });
-      if (cooling.kind === 'no-key' && cooling.cooling) return this.allCooling(s, cluster, cooling.earliestUntil);
+      const until = cooling.kind === 'no-key' && cooling.cooling ? cooling.earliestUntil : undefined;
+      if (until !== undefined && (await this.waitForCooldown(s, until - Date.now()))) return s.abortReason ? this.aborted(s) : this.attemptLoop(s, cluster, retryToken);
+      return this.allCooling(s, cluster, until ?? Date.now());
     }
     return this.giveUp(s, lastFailure?.failed, undefined, `all ${s.attempts.length} attempts failed`);
+  }
+
+  /** The target this request should go back to: the one that made the response it continues, else its conversation's. */
+  private pinOf(s: RequestState): PinnedTarget | undefined {
+    if (!s.cluster?.affinity) return s.traits.continuation ? this.deps.responses.get(s.traits.continuation) : undefined;
+    const byResponse = s.traits.continuation ? this.deps.responses.get(s.traits.continuation) : undefined;
+    return byResponse ?? (s.traits.conversation ? this.deps.affinity.get(s.traits.conversation.key) : undefined);
+  }
+
+  /**
+   * The pinned target when it may serve this attempt. Stickiness never overrides health: a disabled,
+   * ejected, invalid or cooling target is not used (a hard pin waits for a key that is free again
+   * within retry.cooldownWaitMs), and a soft pin also leaves an unhealthy endpoint. A continuation
+   * by response id goes back whatever the health, since no other account knows the response.
+   */
+  private usablePin(s: RequestState, cluster: RuntimeCluster, avoid: ReadonlySet<string>, usedKeys: ReadonlySet<string>, exclude: ReadonlySet<string>): { endpoint: RuntimeEndpoint; key: RuntimeKey | undefined } | { waitMs: number } | undefined {
+    const p = s.pinned;
+    if (!p) return undefined;
+    const endpoint = cluster.endpoints.find((e) => e.id === p.endpointId);
+    if (!endpoint || endpoint.disabled || avoid.has(endpoint.id) || exclude.has(endpoint.id)) return undefined;
+    const key = p.keyId === undefined ? undefined : endpoint.keys.find((k) => k.id === p.keyId);
+    if ((p.keyId !== undefined && !key) || (p.keyId === undefined && endpoint.keys.length > 0) || (key && usedKeys.has(key.id))) return undefined;
+    if (s.traits.continuation !== undefined && this.deps.responses.get(s.traits.continuation)) return { endpoint, key };
+    const h = this.deps.health.endpoint(endpoint.id);
+    if ((h.state === 'open' && !h.probeReady) || (!s.hardPin && h.state === 'unhealthy')) return undefined;
+    if (key) {
+      const k = this.deps.health.key(key.id);
+      if (k.state === 'invalid') return undefined;
+      if (k.state === 'cooling') {
+        const left = (k.until ?? Date.now()) - Date.now();
+        return s.hardPin && left <= s.snap.config.retry.cooldownWaitMs - s.waitedMs ? { waitMs: left } : undefined;
+      }
+    }
+    return { endpoint, key };
+  }
+
+  /** Waits `ms` (aborted with the request) when the request's cooldown-wait allowance covers it; false when it does not. */
+  private async waitForCooldown(s: RequestState, ms: number): Promise<boolean> {
+    const wait = Math.max(0, Math.ceil(ms)) + 5;
+    if (s.waitedMs + wait > s.snap.config.retry.cooldownWaitMs) return false;
+    s.waitedMs += wait;
+    await sleep(wait, undefined, { signal: s.signal.signal }).catch(() => undefined);
+    return true;
+  }
+
+  private describePin(cluster: RuntimeCluster, p: PinnedTarget | undefined): string {
+    const e = p && cluster.endpoints.find((x) => x.id === p.endpointId);
+    const k = p?.keyId && e?.keys.find((x) => x.id === p.keyId);
+    return e ? `${e.name}${k ? ` ${k.suffix}` : ''}` : 'a target that is gone';
+  }
+
+  /** How this turn relates to its conversation's pin: served where it was pinned, moved, or the conversation is new. */
+  private affinityOf(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined): AffinityResult | undefined {
+    if (!s.cluster?.affinity || !s.traits.conversation) return undefined;
+    if (!s.pinned) return 'new';
+    return s.pinned.endpointId === endpoint.id && s.pinned.keyId === key?.id ? 'hit' : 'moved';
   }
 
   /** A key-scoped outcome rests the key (a 429, with the upstream's retry-after) or takes it out (401/403, no quota). */
@@ -255,6 +367,7 @@ export class Pipeline {
         firstByteMs: s.traits.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs,
         openingHoldMs: timeouts.openingHoldMs,
         fresh,
+        strippable: s.traits.boundState === true && !s.stripped && s.pinned !== undefined && (s.pinned.endpointId !== endpoint.id || s.pinned.keyId !== key?.id),
       },
       started,
     );
@@ -276,10 +389,13 @@ export class Pipeline {
   }
 
   private async relayAnswer(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, answer: AttemptResult & { kind: 'answered' }): Promise<void> {
+    const affinity = this.affinityOf(s, endpoint, key);
+    const headers = this.switchyardHeaders(s, endpoint);
+    if (affinity) headers['x-switchyard-affinity'] = affinity;
     const out = await relay(s.res, answer, {
       api: s.route.op.api,
       idleMs: s.snap.config.timeouts.idleMs,
-      extraHeaders: this.switchyardHeaders(s, endpoint),
+      extraHeaders: headers,
       clientGone: () => s.abortReason?.code === 'CLIENT_ABORTED',
     });
     const cause = out.cause;
@@ -290,7 +406,18 @@ export class Pipeline {
     this.deps.health.end(endpoint.id, key?.id, cause, detail ?? outcome(cause).label, answer.ttfbMs, { probe: s.answeredByProbe });
     // A key's failure reported inside the stream (a rate limit, no quota) rests that key for the next requests.
     if (key && outcome(cause).keyEffect) this.applyKeyEffect(s, key, cause, detail ?? outcome(cause).label, undefined);
-    this.finish(s, answer.status, cause, answer.ttfbMs, out.bytesOut, endpoint, key, out.usage);
+    if (cause === 'OK') {
+      // The conversation moves to where it was served: one more cache write there, then hits again.
+      const target = { endpointId: endpoint.id, keyId: key?.id };
+      if (affinity) this.deps.affinity.remember(s.traits.conversation!.key, target);
+      if (out.responseId) this.deps.responses.remember(out.responseId, target);
+    }
+    let costUsd: number | undefined;
+    if (out.usage) {
+      costUsd = costOf(out.usage, priceOf(out.model ?? s.traits.model, [endpoint.prices, s.snap.config.prices]));
+      this.deps.usage.record(endpoint.id, key?.id, out.usage, costUsd);
+    }
+    this.finish(s, answer.status, cause, answer.ttfbMs, out.bytesOut, endpoint, key, out.usage, { affinity, costUsd, model: out.model });
   }
 
   private switchyardHeaders(s: RequestState, endpoint: RuntimeEndpoint | undefined): Record<string, string> {
@@ -353,7 +480,7 @@ export class Pipeline {
     this.finish(s, status, finalCode, null, 0);
   }
 
-  private finish(s: RequestState, status: number, result: Cause, ttfbMs: number | null, bytesOut: number, endpoint?: RuntimeEndpoint, key?: RuntimeKey, usage?: Usage): void {
+  private finish(s: RequestState, status: number, result: Cause, ttfbMs: number | null, bytesOut: number, endpoint?: RuntimeEndpoint, key?: RuntimeKey, usage?: Usage, extra: { affinity?: AffinityResult; costUsd?: number; model?: string } = {}): void {
     this.deps.record({
       id: s.id,
       time: new Date().toISOString(),
@@ -363,7 +490,7 @@ export class Pipeline {
       family: s.route.family,
       api: s.route.op.api.name,
       operation: s.route.op.name,
-      model: s.traits.model,
+      model: extra.model ?? s.traits.model,
       stream: s.traits.stream,
       endpoint: endpoint?.name ?? s.lastEndpoint?.name ?? null,
       key: key?.suffix ?? null,
@@ -375,6 +502,9 @@ export class Pipeline {
       bytesIn: s.body?.length ?? 0,
       bytesOut,
       usage,
+      costUsd: extra.costUsd,
+      affinity: extra.affinity,
+      conversation: s.traits.conversation?.signal,
       login: s.login,
     });
   }

@@ -13,6 +13,9 @@ export interface RelayResult {
   bytesOut: number;
   /** What the response reported; undefined when the operation reports no usage. */
   usage: Usage | undefined;
+  /** The model the response named, and its id (Responses), when the watcher saw them. */
+  model?: string;
+  responseId?: string;
 }
 
 export interface RelayOptions {
@@ -72,7 +75,7 @@ export function relay(res: ServerResponse, answer: Answered, o: RelayOptions): P
       exchange.detach();
       res.off('drain', onDrain);
       res.off('close', onClose);
-      resolve({ cause, detail, bytesOut, usage: watcher?.usage() });
+      resolve({ cause, detail, bytesOut, usage: watcher?.usage(), model: watcher?.model, responseId: watcher?.responseId });
     };
     const failVisibly = (cause: Cause, detail: string) => {
       exchange.abort(new Error('the relay ended'));

@@ -1,6 +1,7 @@
 // Turns a validated config plus the keys from the token sources into the immutable snapshot requests run on.
 
 import { createHash } from 'node:crypto';
+import type { ModelPrice } from './prices';
 import { activeClusterName, AuthStyle, ClusterConfig, EndpointConfig, Protocol, PROTOCOLS, Strategy, SwitchyardConfig } from './config';
 
 /** Where keys come from besides the config file (SecretStorage, a 0600 file, the environment). */
@@ -29,12 +30,16 @@ export interface RuntimeEndpoint {
   auth: AuthStyle;
   disabled: boolean;
   keys: RuntimeKey[];
+  /** The endpoint's own prices (a relay's), over the config's and the list's. */
+  prices?: Record<string, ModelPrice>;
 }
 
 export interface RuntimeCluster {
   name: string;
   protocol: Protocol;
   strategy: Strategy;
+  /** Conversations stay on one target (prompt caches) unless the cluster turned it off. */
+  affinity: boolean;
   endpoints: RuntimeEndpoint[];
 }
 
@@ -95,6 +100,7 @@ function buildEndpoint(cluster: ClusterConfig, e: EndpointConfig, tokens: TokenS
     auth: e.auth ?? (cluster.protocol === 'openai' ? 'bearer' : 'x-api-key'),
     disabled: e.disabled === true,
     keys: endpointKeys(cluster, e, id, tokens, env),
+    prices: e.prices,
   };
 }
 
@@ -104,6 +110,7 @@ export function buildSnapshot(config: SwitchyardConfig, generation: number, toke
     name: c.name,
     protocol: c.protocol,
     strategy: c.strategy ?? 'weighted-round-robin',
+    affinity: c.affinity !== false,
     endpoints: c.endpoints.map((e) => buildEndpoint(c, e, tokens, env)),
   }));
   const secrets = new Set<string>();

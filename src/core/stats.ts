@@ -4,12 +4,18 @@ import type { Cause } from './outcomes';
 import { EndpointState, HealthStore, KeyState } from './health';
 import { Protocol, Strategy } from './config';
 import { RuntimeSnapshot } from './runtime';
+import { emptyTotals, UsageLedger, UsageTotals } from './usageLedger';
 
 export interface KeyStats {
   suffix: string;
   state: KeyState;
   cooldownUntil: number | null;
   lastError: { cause: Cause; message: string; at: number } | null;
+  /** Tokens and cost since the proxy started, and today (local day, across restarts). */
+  usage: UsageTotals;
+  today: UsageTotals;
+  /** Conversations pinned to this key. */
+  conversations: number;
 }
 
 export interface EndpointStats {
@@ -29,6 +35,10 @@ export interface EndpointStats {
   lastError: { cause: Cause; message: string; at: number } | null;
   /** Keys only as suffixes. An empty list means the client's own auth is passed through. */
   tokens: KeyStats[];
+  usage: UsageTotals;
+  today: UsageTotals;
+  /** Conversations pinned to this endpoint (any of its keys). */
+  conversations: number;
 }
 
 export interface ClusterStats {
@@ -61,8 +71,15 @@ export interface ProxyStats {
   clusters: ClusterStats[];
 }
 
+/** What stats read besides health: usage and conversation pins (absent for a proxy that is not running). */
+export interface StatsSources {
+  usage?: UsageLedger;
+  pins?: { endpoints: Map<string, number>; keys: Map<string, number> };
+}
+
 /** Stats of every cluster's endpoints from the health store; never includes a key. */
-export function clusterStats(snapshot: RuntimeSnapshot, health: HealthStore): ClusterStats[] {
+export function clusterStats(snapshot: RuntimeSnapshot, health: HealthStore, sources: StatsSources = {}): ClusterStats[] {
+  const none = emptyTotals();
   return snapshot.clusters.map((c) => ({
     name: c.name,
     protocol: c.protocol,
@@ -86,8 +103,19 @@ export function clusterStats(snapshot: RuntimeSnapshot, health: HealthStore): Cl
         lastError: h.lastError ?? null,
         tokens: e.keys.map((k) => {
           const kh = health.key(k.id);
-          return { suffix: k.suffix, state: kh.state, cooldownUntil: kh.until ?? null, lastError: kh.lastError ?? null };
+          return {
+            suffix: k.suffix,
+            state: kh.state,
+            cooldownUntil: kh.until ?? null,
+            lastError: kh.lastError ?? null,
+            usage: sources.usage?.key(k.id) ?? none,
+            today: sources.usage?.todayKey(k.id) ?? none,
+            conversations: sources.pins?.keys.get(k.id) ?? 0,
+          };
         }),
+        usage: sources.usage?.endpoint(e.id) ?? none,
+        today: sources.usage?.today(e.id) ?? none,
+        conversations: sources.pins?.endpoints.get(e.id) ?? 0,
       };
     }),
   }));

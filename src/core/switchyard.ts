@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { MemoryAffinityStore } from './affinity';
 import { Balancer } from './balancer';
 import { SwitchyardConfig } from './config';
 import { HealthTransition, MemoryHealthStore } from './health';
@@ -16,7 +18,9 @@ import { RetryBudget } from './retryBudget';
 import { buildSnapshot, endpointId, RuntimeSnapshot, TokenSource } from './runtime';
 import { createProxyServer } from './server';
 import { clusterStats, ProxyStats } from './stats';
+import { StateFile } from './stateFile';
 import { Upstream, UpstreamOptions } from './upstream';
+import { UsageLedger } from './usageLedger';
 
 export const VERSION = '0.1.0';
 
@@ -28,7 +32,17 @@ export interface SwitchyardOptions {
   env?: NodeJS.ProcessEnv;
   /** Write the JSON request log to `config.log.file` (default true). */
   writeRequestLog?: boolean;
+  /**
+   * Where per-day usage totals survive restarts: a path, `false` for nowhere (tests), or by default
+   * `config.usageFile`, else beside the request log, else ~/.switchyard/usage.json.
+   */
+  usageFile?: string | false;
 }
+
+/** How long the proxy remembers which key made a response (continuations go back to it). */
+const RESPONSE_PINS = { ttlMs: 24 * 3_600_000, maxConversations: 20_000 };
+/** Usage is written at most this often (and on stop), never on the request path. */
+const USAGE_SAVE_MS = 5_000;
 
 /** Thrown by start() when the port is taken; says by whom. */
 export class PortInUseError extends Error {
@@ -43,6 +57,10 @@ export class Switchyard {
   readonly instanceId = randomBytes(6).toString('hex');
   readonly startedAt = Date.now();
   readonly health: MemoryHealthStore;
+  readonly usage: UsageLedger;
+  private readonly affinity: MemoryAffinityStore;
+  private readonly responses: MemoryAffinityStore;
+  private usageFile: StateFile | undefined;
   private readonly redactor = new Redactor();
   private readonly logger: Logger;
   private readonly balancer: Balancer;
@@ -72,15 +90,23 @@ export class Switchyard {
     this.balancer = new Balancer(this.health);
     this.upstream = new Upstream(this.upstreamOptions(options.config));
     this.budget = new RetryBudget(options.config.retry);
+    this.affinity = new MemoryAffinityStore(options.config.affinity);
+    this.responses = new MemoryAffinityStore(RESPONSE_PINS);
+    this.usage = new UsageLedger();
     this.pipeline = new Pipeline({
       health: this.health,
       balancer: this.balancer,
       upstream: this.upstream,
       budget: this.budget,
       redactor: this.redactor,
+      affinity: this.affinity,
+      responses: this.responses,
+      usage: this.usage,
       record: (r) => this.onRecord(r),
+      warn: (m) => this.logger.warn(m),
     });
     this.openRequestLog(options.config);
+    this.openUsageFile(options.config);
   }
 
   get config(): SwitchyardConfig {
@@ -161,6 +187,8 @@ export class Switchyard {
     this.listening = null;
     await this.upstream.destroy();
     await this.requestLog?.close();
+    this.usageFile?.stop();
+    if (this.usageFile) await this.usageFile.write(this.usage.toJSON());
     this.emitChange();
   }
 
@@ -171,6 +199,11 @@ export class Switchyard {
     this.redactor.addSecrets(this.snap.secrets);
     this.health.setConfig(config.health);
     this.budget.setConfig(config.retry);
+    // Pins survive a reload for the targets that still exist.
+    this.affinity.setLimits(config.affinity);
+    const endpoints = new Set(this.snap.clusters.flatMap((c) => c.endpoints.map((e) => e.id)));
+    this.affinity.retain(endpoints);
+    this.responses.retain(endpoints);
     this.upstream.setOptions(this.upstreamOptions(config));
     if (previous.log.file !== config.log.file) {
       void this.requestLog?.close();
@@ -211,7 +244,7 @@ export class Switchyard {
   }
 
   stats(): ProxyStats {
-    const clusters = clusterStats(this.snap, this.health);
+    const clusters = clusterStats(this.snap, this.health, { usage: this.usage, pins: this.affinity.counts() });
     return {
       service: 'switchyard',
       instanceId: this.instanceId,
@@ -300,6 +333,14 @@ export class Switchyard {
       }
     }
     return { connectMs: config.timeouts.connectMs, proxy: config.upstreamProxy, ca };
+  }
+
+  private openUsageFile(config: SwitchyardConfig): void {
+    if (this.options.usageFile === false) return;
+    const file = this.options.usageFile ?? config.usageFile ?? (config.log.file ? path.join(path.dirname(expandHome(config.log.file)), 'usage.json') : '~/.switchyard/usage.json');
+    this.usageFile = new StateFile(expandHome(file), (m) => this.logger.warn(`[usage] ${m}`));
+    this.usage.restore(this.usageFile.read());
+    this.usageFile.every(USAGE_SAVE_MS, () => this.usage.takeChanged(), () => this.usage.toJSON());
   }
 
   private openRequestLog(config: SwitchyardConfig): void {

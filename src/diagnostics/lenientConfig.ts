@@ -1,7 +1,7 @@
 // A config file read as far as it can be, for diagnosing it: an invalid one becomes a finding naming the field, not a refusal to run.
 
 import * as fs from 'node:fs';
-import { ConfigError, DEFAULT_HEALTH, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_LOG, DEFAULT_PORT, DEFAULT_RETRY, DEFAULT_TIMEOUTS, SwitchyardConfig, validateConfig } from '../core/config';
+import { ConfigError, DEFAULT_AFFINITY, DEFAULT_HEALTH, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_LOG, DEFAULT_PORT, DEFAULT_RETRY, DEFAULT_TIMEOUTS, SwitchyardConfig, validateConfig } from '../core/config';
 import { expandHome } from '../core/requestLogFile';
 
 export interface ConfigForDiagnosis {
@@ -34,6 +34,8 @@ function readable(raw: unknown): SwitchyardConfig {
     retry: { ...DEFAULT_RETRY },
     health: { ...DEFAULT_HEALTH },
     limits: { ...DEFAULT_LIMITS },
+    affinity: { ...DEFAULT_AFFINITY },
+    prices: {},
     log: { ...DEFAULT_LOG, ...(typeof o.logFile === 'string' ? { file: o.logFile } : {}) },
     clientKey: typeof o.clientKey === 'string' ? o.clientKey : undefined,
     allowedOrigins: [],

@@ -66,6 +66,8 @@ export interface ProxyServiceOptions {
   autoStart(): boolean;
   /** True while someone looks (view visible, window focused): poll another window's stats faster. */
   wantsFastUpdates(): boolean;
+  /** Where per-day usage totals are kept across restarts (the extension's global storage). */
+  usageFile?: string;
   /** Throttle for onDidChange; health changes come on every request. */
   changeThrottleMs?: number;
   fastPollMs?: number;
@@ -321,7 +323,7 @@ export class ProxyService extends Disposable {
     this.holder = undefined;
     this.remote = undefined;
     this.setMode('starting');
-    const sy = new Switchyard({ config, tokens: this.o.tokens, logger: this.o.logger, writeRequestLog: false });
+    const sy = new Switchyard({ config, tokens: this.o.tokens, logger: this.o.logger, writeRequestLog: false, usageFile: this.o.usageFile });
     try {
       const address = await sy.start(config.port, config.host);
       this.sy = sy;

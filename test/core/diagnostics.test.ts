@@ -267,7 +267,7 @@ describe('the proxy and its port', () => {
 
   test('a Switchyard in this process reports round trip, uptime, lag, memory, sockets and requests in flight', async () => {
     const cleanOnly = validateConfig({ port: 0, clusters: [{ name: 'c', protocol: 'anthropic', endpoints: [{ name: 'clean', baseUrl: config.clusters[0].endpoints[0].baseUrl, tokens: [KEYS.clean] }] }] });
-    const sy = new Switchyard({ config: cleanOnly, env: {}, writeRequestLog: false });
+    const sy = new Switchyard({ config: cleanOnly, env: {}, writeRequestLog: false, usageFile: false });
     const { port } = await sy.start(0, '127.0.0.1');
     try {
       const base: DiagnosticsInput = { config: cleanOnly, env: {}, clientEnv: { ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}` }, homeDir: tmp, deadlines: DEADLINES };
@@ -293,7 +293,7 @@ describe('the proxy and its port', () => {
 
   test('a stopped in-process proxy is reported as not running, not as broken', async () => {
     const cfg = validateConfig({ port: await refusedPort(), clusters: [{ name: 'c', endpoints: [] }] });
-    const sy = new Switchyard({ config: cfg, env: {}, writeRequestLog: false });
+    const sy = new Switchyard({ config: cfg, env: {}, writeRequestLog: false, usageFile: false });
     const r = await runDiagnostics({ config: cfg, switchyard: sy, env: {}, clientEnv: {}, homeDir: tmp, deadlines: DEADLINES });
     assert.equal(r.checks.find((c) => c.area === 'proxy')!.cause, 'PROXY_NOT_RUNNING');
     assert.equal(r.checks.find((c) => c.area === 'port')!.summary, `port ${cfg.port} is free`);

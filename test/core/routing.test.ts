@@ -40,7 +40,7 @@ async function twoFamilies(anthropic: TestUpstream, openai: TestUpstream, extra:
     timeouts: { connectMs: 1000, firstByteMs: 1000, streamFirstByteMs: 1000, idleMs: 1000 },
     ...extra,
   });
-  const sy = new Switchyard({ config, writeRequestLog: false, env: {} });
+  const sy = new Switchyard({ config, writeRequestLog: false, usageFile: false, env: {} });
   running.push(sy);
   const { port } = await sy.start(0, '127.0.0.1');
   return { sy, port };

@@ -53,7 +53,7 @@ async function proxyWithFaults(): Promise<Setup> {
     ],
     timeouts: { connectMs: 2000, firstByteMs: 20_000, streamFirstByteMs: 20_000, idleMs: 20_000 },
   });
-  const sy = new Switchyard({ config, writeRequestLog: false, env: {} });
+  const sy = new Switchyard({ config, writeRequestLog: false, usageFile: false, env: {} });
   running.push(sy);
   const { url } = await sy.start(0, '127.0.0.1');
   return { sy, url, healthy, busy, claude };

@@ -67,6 +67,7 @@ class MessagesWatcher implements ResponseWatcher {
   stage: 'opening' | 'content' = 'opening';
   ended: boolean;
   error: UpstreamError | undefined;
+  model: string | undefined;
   private readonly reader: SseReader | undefined;
   private readonly tally: Usage | undefined;
   /** A JSON body's last bytes, where its usage sits. */
@@ -97,6 +98,7 @@ class MessagesWatcher implements ResponseWatcher {
     }
     const usage = this.tally && lastObject(this.bodyTail, 'usage');
     if (usage) mergeUsage(this.tally!, usage);
+    this.model = firstString(this.bodyHead, 'model');
     if (/^\s*\{\s*"type"\s*:\s*"error"/.test(this.bodyHead)) this.error = classified(lastObject(this.bodyTail, 'error'), 'UPSTREAM_5XX');
   }
 
@@ -115,6 +117,7 @@ class MessagesWatcher implements ResponseWatcher {
       this.error = classified(lastObject(data.text, 'error'), 'UPSTREAM_5XX');
       return;
     }
+    if (name === 'message_start') this.model = firstString(data.text, 'model');
     if (this.tally) {
       const usage = lastObject(data.text, 'usage');
       if (usage) mergeUsage(this.tally, usage);

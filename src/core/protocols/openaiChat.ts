@@ -20,8 +20,10 @@ class ChatWatcher implements ResponseWatcher {
   stage: 'opening' | 'content' = 'opening';
   ended: boolean;
   error: UpstreamError | undefined;
+  model: string | undefined;
   private readonly reader: SseReader | undefined;
   private reported: Usage | undefined;
+  private bodyHead = '';
   private bodyTail = '';
 
   constructor(private readonly op: Operation, eventStream: boolean) {
@@ -32,7 +34,10 @@ class ChatWatcher implements ResponseWatcher {
 
   feed(chunk: Buffer): void {
     if (this.reader) this.reader.feed(chunk);
-    else if (this.op.reportsUsage) this.bodyTail = (this.bodyTail + chunk.toString('utf8')).slice(-16 * 1024);
+    else if (this.op.reportsUsage) {
+      if (this.bodyHead.length < 1024) this.bodyHead += chunk.toString('utf8', 0, Math.min(chunk.length, 1024));
+      this.bodyTail = (this.bodyTail + chunk.toString('utf8')).slice(-16 * 1024);
+    }
   }
 
   finish(): void {
@@ -42,6 +47,7 @@ class ChatWatcher implements ResponseWatcher {
     }
     const usage = lastObject(this.bodyTail, 'usage');
     if (usage) this.reported = chatUsage(usage);
+    this.model = firstString(this.bodyHead, 'model');
   }
 
   /** Streams carry usage only when the client asked (`stream_options.include_usage`); otherwise it is unknown. */
@@ -61,6 +67,7 @@ class ChatWatcher implements ResponseWatcher {
       this.error = classifiedOpenAiError(lastObject(text, 'error'), 'UPSTREAM_5XX');
       return;
     }
+    this.model ??= firstString(text.slice(0, 400), 'model');
     // `"finish_reason":null` rides on every chunk; only a string value ends the choice.
     if (/"finish_reason"\s*:\s*"/.test(text)) this.ended = true;
     if (text.includes('"usage"')) {

@@ -26,6 +26,7 @@ class ResponsesWatcher implements ResponseWatcher {
   error: UpstreamError | undefined;
   /** The response id and the next sequence number, so a cut can write a `response.failed` that fits the stream. */
   responseId: string | undefined;
+  model: string | undefined;
   nextSequence = 0;
   private readonly reader: SseReader | undefined;
   private reported: Usage | undefined;
@@ -56,6 +57,8 @@ class ResponsesWatcher implements ResponseWatcher {
       const usage = lastObject(this.bodyTail, 'usage');
       if (usage) this.reported = responsesUsage(usage);
     }
+    this.responseId = firstString(this.bodyHead, 'id');
+    this.model = firstString(this.bodyHead, 'model');
     if (firstString(this.bodyHead, 'status') === 'failed') this.error = classifiedOpenAiError(lastObject(this.bodyTail, 'error'), 'UPSTREAM_5XX');
   }
 
@@ -70,7 +73,10 @@ class ResponsesWatcher implements ResponseWatcher {
     if (!data) return;
     const seq = firstNumber(data.text.slice(0, 200), 'sequence_number');
     if (seq !== undefined) this.nextSequence = seq + 1;
-    if (name === 'response.created') this.responseId = firstString(data.text, 'id');
+    if (name === 'response.created') {
+      this.responseId = firstString(data.text, 'id');
+      this.model = firstString(data.text, 'model');
+    }
     if (name === 'error') {
       // A bare error event: Codex ignores it, so it is recorded, and the stream's end decides the rest.
       this.error = classifiedOpenAiError(parsed(data.text), 'UPSTREAM_5XX', false);

@@ -81,6 +81,10 @@ export interface ResponseWatcher {
   readonly error: UpstreamError | undefined;
   /** Usage so far; undefined when the operation reports none or nothing was read yet. */
   usage(): Usage | undefined;
+  /** The model the response names (`claude-sonnet-4-5-20250929` for a request that asked for an alias), when seen. */
+  readonly model?: string;
+  /** The id of the response made (Responses API), so a continuation can find the key that made it. */
+  readonly responseId?: string;
 }
 
 /** One wire API: the only place that knows its paths, its stream ends, its error shapes and its usage. */

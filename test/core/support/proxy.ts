@@ -42,7 +42,7 @@ export function testConfig(endpoints: EndpointSpec[], overrides: Overrides = {},
 const running = new Set<Switchyard>();
 
 export async function startProxy(endpoints: EndpointSpec[], overrides: Overrides = {}, extra: Partial<SwitchyardOptions> = {}, protocol: 'anthropic' | 'openai' = 'anthropic'): Promise<TestProxy> {
-  const sy = new Switchyard({ config: testConfig(endpoints, overrides, protocol), writeRequestLog: false, env: {}, ...extra });
+  const sy = new Switchyard({ config: testConfig(endpoints, overrides, protocol), writeRequestLog: false, usageFile: false, env: {}, ...extra });
   const { port, url } = await sy.start(0, '127.0.0.1');
   running.add(sy);
   return {

@@ -5,11 +5,12 @@ import { clusterHealth, endpointDescription, keyDescription, parseKeys } from '.
 import { configFromSettings, withCluster, withEndpoint, withEndpointPatch, withoutEndpoint, withoutSettingsKeys } from '../../../src/vscode/settingsModel';
 import { endpointNameFor } from '../../../src/vscode/commands';
 import type { EndpointStats } from '../../../src/core/stats';
+import { emptyTotals } from '../../../src/core/usageLedger';
 
 function endpoint(over: Partial<EndpointStats> = {}): EndpointStats {
   return {
     cluster: 'main', name: 'e', baseUrl: 'https://x', disabled: false, state: 'healthy', requests: 100, failures: 1, inFlight: 2,
-    successRate: 0.99, latencyMs: 420, consecutiveFailures: 0, nextProbeAt: null, lastError: null, tokens: [], ...over,
+    successRate: 0.99, latencyMs: 420, consecutiveFailures: 0, nextProbeAt: null, lastError: null, tokens: [], usage: emptyTotals(), today: emptyTotals(), conversations: 0, ...over,
   };
 }
 
@@ -25,7 +26,7 @@ suite('model', () => {
     assert.strictEqual(endpointDescription(endpoint(), true), '99% · 420 ms · 2 in flight');
     assert.strictEqual(endpointDescription(endpoint({ disabled: true }), true), 'disabled');
     assert.strictEqual(endpointDescription(endpoint({ state: 'open', nextProbeAt: 1_000_000 + 42_000, inFlight: 0 }), true, 1_000_000), '99% · 420 ms · probe in 42 s');
-    assert.strictEqual(keyDescription({ suffix: '…a1b2', state: 'cooling', cooldownUntil: 1_042_000, lastError: null }, 1_000_000), 'cooling 42 s');
+    assert.strictEqual(keyDescription({ suffix: '…a1b2', state: 'cooling', cooldownUntil: 1_042_000, lastError: null, usage: emptyTotals(), today: emptyTotals(), conversations: 0 }, 1_000_000), 'cooling 42 s');
   });
 
   test('cluster health counts healthy endpoints of the enabled ones', () => {

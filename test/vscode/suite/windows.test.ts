@@ -25,7 +25,7 @@ suite('other windows', () => {
   test('when another Switchyard owns the port, this window shows its stats, then takes over when it goes away', async function () {
     this.timeout(30_000);
     const port = await freePort();
-    other = new Switchyard({ config: validateConfig({ port, clusters: [cluster('theirs', [theirs])] }), writeRequestLog: false });
+    other = new Switchyard({ config: validateConfig({ port, clusters: [cluster('theirs', [theirs])] }), writeRequestLog: false, usageFile: false });
     await other.start(port, '127.0.0.1');
     assert.strictEqual((await send(port)).headers['x-switchyard-endpoint'], 'theirs');
 

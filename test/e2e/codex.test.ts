@@ -115,3 +115,40 @@ test('Claude Code and Codex through one proxy at the same time, each reaching it
   assert.ok(!s.healthy.requests.some((r) => r.url.startsWith('/v1/messages')), 'no Claude Code request reached the openai cluster');
   assert.ok(s.healthy.requests.some((r) => r.url === '/v1/responses'));
 });
+
+test('several turns of one conversation with the real clients stay on one target, by the signal each sends', { timeout: 180_000 }, async () => {
+  assert.ok(fs.existsSync(CLAUDE_BIN), `Claude Code CLI not installed at ${CLAUDE_BIN}; run scripts/claude-code/setup.sh`);
+  const openaiUps = await Promise.all([0, 1, 2].map(() => startUpstream(fakeResponses())));
+  const anthropicUps = await Promise.all([0, 1, 2].map(() => startUpstream(anthropicStream(1))));
+  const config = validateConfig({
+    clusters: [
+      { name: 'codex', protocol: 'openai', endpoints: openaiUps.map((u, i) => ({ name: `o${i}`, baseUrl: u.url, tokens: [`sk-codex-aff-000${i}`, `sk-codex-aff-100${i}`] })) },
+      { name: 'claude', protocol: 'anthropic', endpoints: anthropicUps.map((u, i) => ({ name: `c${i}`, baseUrl: u.url, tokens: [`sk-ant-aff-000${i}`, `sk-ant-aff-100${i}`] })) },
+    ],
+    timeouts: { streamFirstByteMs: 20_000, firstByteMs: 20_000, idleMs: 20_000 },
+  });
+  const sy = new Switchyard({ config, writeRequestLog: false, usageFile: false, env: {} });
+  running.push(sy);
+  const { url } = await sy.start(0, '127.0.0.1');
+  const records: { api: string; endpoint: string | null; key: string | null; conversation?: string; affinity?: string }[] = [];
+  sy.onRequest((r) => records.push(r));
+  const { codexConversation } = await import('./support/codex');
+  const { claudeConversation } = await import('./support/claudeCode');
+  const codex = codexConversation(codexHome({ baseUrl: url, setup: 'custom' }));
+  const claudeHome = makeClaudeHome({ baseUrl: url });
+  homes.push(claudeHome);
+  const claude = claudeConversation(claudeHome);
+  for (let i = 0; i < 3; i++) {
+    assertTurn(await codex.turn(`turn ${i}`));
+    const c = await claude.turn(`turn ${i}`);
+    assert.equal(c.code, 0, c.stderr.slice(-800));
+    assert.equal(c.result?.is_error, false, c.stdout.slice(0, 400));
+  }
+  for (const [api, signal] of [['openai-responses', 'codex thread-id'], ['anthropic-messages', 'x-claude-code-session-id']] as const) {
+    const turns = records.filter((r) => r.api === api);
+    assert.ok(turns.length >= 3, `${api}: ${turns.length} requests`);
+    assert.deepEqual([...new Set(turns.map((r) => r.conversation))], [signal], `${api} was recognised by ${signal}`);
+    assert.equal(new Set(turns.map((r) => `${r.endpoint} ${r.key}`)).size, 1, `${api}: every turn on one target: ${turns.map((r) => `${r.endpoint} ${r.key}`).join(', ')}`);
+    assert.deepEqual(turns.map((r) => r.affinity), ['new', ...turns.slice(1).map(() => 'hit')]);
+  }
+});

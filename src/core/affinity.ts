@@ -35,8 +35,12 @@ interface Entry extends PinnedTarget {
  * A Map in least-recently-used order: each remember() moves the conversation to the end, so the
  * oldest (and soonest to expire, since the lifetime is the same for all) are evicted first.
  */
+/** Expired pins are swept this often (in remembers); between sweeps get() drops them as it meets them. */
+const SWEEP_EVERY = 4096;
+
 export class MemoryAffinityStore implements AffinityStore {
   private readonly entries = new Map<string, Entry>();
+  private untilSweep = SWEEP_EVERY;
 
   constructor(private limits: AffinityLimits, private readonly now: () => number = Date.now) {}
 
@@ -60,9 +64,12 @@ export class MemoryAffinityStore implements AffinityStore {
   }
 
   remember(conversation: string, target: PinnedTarget): void {
-    this.entries.delete(conversation);
-    this.entries.set(conversation, { endpointId: target.endpointId, keyId: target.keyId, expiresAt: this.now() + this.limits.ttlMs });
-    this.evict();
+    const expiresAt = this.now() + this.limits.ttlMs;
+    const e = this.entries.get(conversation);
+    if (e && this.entries.size > 1) this.entries.delete(conversation);
+    this.entries.set(conversation, e ? Object.assign(e, target, { expiresAt }) : { endpointId: target.endpointId, keyId: target.keyId, expiresAt });
+    // Walking from the oldest entry skips the holes deletes leave, so it runs only when there is something to drop.
+    if (this.entries.size > this.limits.maxConversations || --this.untilSweep <= 0) this.evict();
   }
 
   retain(endpointIds: ReadonlySet<string>): void {
@@ -82,6 +89,7 @@ export class MemoryAffinityStore implements AffinityStore {
   }
 
   private evict(): void {
+    this.untilSweep = SWEEP_EVERY;
     const now = this.now();
     for (const [k, e] of this.entries) {
       if (this.entries.size <= this.limits.maxConversations && e.expiresAt > now) break;

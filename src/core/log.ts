@@ -118,5 +118,8 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 /** A one-line human summary of a request record. */
 export function formatRequestLine(r: RequestRecord): string {
   const trace = r.attempts.map((a) => `${a.endpoint}${a.key ? ` ${a.key}` : ''}${a.status !== null ? ` ${a.status}` : ''}${a.cause !== 'OK' ? ` ${a.cause}` : ''} ${a.ms}ms`).join(' → ');
-  return `[proxy] ${r.id} ${r.method} ${r.path} → ${r.status} ${r.outcome} in ${r.durationMs}ms (${r.attempts.length} attempt${r.attempts.length === 1 ? '' : 's'}: ${trace || 'none'})`;
+  const u = r.usage;
+  const tokens = u ? ` · tokens in ${u.inputTokens ?? '?'} + cache ${u.cacheReadTokens ?? '?'} read / ${u.cacheWriteTokens ?? '?'} written, out ${u.outputTokens ?? '?'}${r.costUsd !== undefined ? `, $${r.costUsd.toFixed(4)}` : ''}` : '';
+  const affinity = r.affinity ? ` · conversation ${r.affinity}` : '';
+  return `[proxy] ${r.id} ${r.method} ${r.path} → ${r.status} ${r.outcome} in ${r.durationMs}ms (${r.attempts.length} attempt${r.attempts.length === 1 ? '' : 's'}: ${trace || 'none'})${affinity}${tokens}`;
 }

@@ -80,8 +80,8 @@ interface RequestState {
   signal: AbortController;
   /** Where the conversation (or the response it continues) was served before, if anywhere. */
   pinned: PinnedTarget | undefined;
-  /** The pin holds state bound to its account (a continuation, thinking signatures, encrypted reasoning). */
-  hardPin: boolean;
+  /** The pin holds state bound to its account (a continuation, thinking signatures, encrypted reasoning); found out only when it matters. */
+  hardPin: boolean | undefined;
   /** The bound state was already dropped once for this request. */
   stripped: boolean;
   /** The next attempt must go to this target again (after dropping bound state). */
@@ -127,7 +127,7 @@ export class Pipeline {
       lastEndpoint: undefined,
       signal: new AbortController(),
       pinned: undefined,
-      hardPin: traits.continuation !== undefined || traits.boundState === true,
+      hardPin: traits.continuation !== undefined ? true : undefined,
       stripped: false,
       retryHere: undefined,
       waitedMs: 0,
@@ -291,16 +291,23 @@ export class Pipeline {
     if ((p.keyId !== undefined && !key) || (p.keyId === undefined && endpoint.keys.length > 0) || (key && usedKeys.has(key.id))) return undefined;
     if (s.traits.continuation !== undefined && this.deps.responses.get(s.traits.continuation)) return { endpoint, key };
     const h = this.deps.health.endpoint(endpoint.id);
-    if ((h.state === 'open' && !h.probeReady) || (!s.hardPin && h.state === 'unhealthy')) return undefined;
+    if (h.state === 'open' && !h.probeReady) return undefined;
+    if (h.state === 'unhealthy' && !this.isHardPin(s)) return undefined;
     if (key) {
       const k = this.deps.health.key(key.id);
       if (k.state === 'invalid') return undefined;
       if (k.state === 'cooling') {
         const left = (k.until ?? Date.now()) - Date.now();
-        return s.hardPin && left <= s.snap.config.retry.cooldownWaitMs - s.waitedMs ? { waitMs: left } : undefined;
+        return left <= s.snap.config.retry.cooldownWaitMs - s.waitedMs && this.isHardPin(s) ? { waitMs: left } : undefined;
       }
     }
     return { endpoint, key };
+  }
+
+  /** Whether the pin is hard: asked of the body (a whole-body search) only when a pinned turn meets an unhealthy endpoint or a cooling key. */
+  private isHardPin(s: RequestState): boolean {
+    s.hardPin ??= s.traits.boundState?.() === true;
+    return s.hardPin;
   }
 
   /** Waits `ms` (aborted with the request) when the request's cooldown-wait allowance covers it; false when it does not. */
@@ -367,7 +374,7 @@ export class Pipeline {
         firstByteMs: s.traits.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs,
         openingHoldMs: timeouts.openingHoldMs,
         fresh,
-        strippable: s.traits.boundState === true && !s.stripped && s.pinned !== undefined && (s.pinned.endpointId !== endpoint.id || s.pinned.keyId !== key?.id),
+        strippable: !s.stripped && s.pinned !== undefined && (s.pinned.endpointId !== endpoint.id || s.pinned.keyId !== key?.id) && s.traits.boundState?.() === true,
       },
       started,
     );

@@ -43,6 +43,13 @@ function merge(into: UsageTotals, t: UsageTotals): void {
   if (t.unpriced) into.unpriced = (into.unpriced ?? 0) + t.unpriced;
 }
 
+/** Several totals added up (a cluster's endpoints). */
+export function sumTotals(all: readonly UsageTotals[]): UsageTotals {
+  const out = emptyTotals();
+  for (const t of all) merge(out, t);
+  return out;
+}
+
 /** The share of prompt tokens that were cache reads: cacheRead ÷ (input + cacheRead + cacheWrite); null with no prompt tokens. */
 export function cacheHitShare(t: UsageTotals): number | null {
   const prompt = t.inputTokens + t.cacheReadTokens + t.cacheWriteTokens;

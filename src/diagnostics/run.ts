@@ -12,6 +12,7 @@ import { checkEndpoint, EndpointCheckOptions } from './endpointCheck';
 import { checkEnvironment } from './envCheck';
 import { checkHistory } from './historyCheck';
 import { checkClientLogins } from './loginCheck';
+import { checkUsage } from './usageCheck';
 import { checkPort } from './portCheck';
 import { checkProxy, probeHealth } from './proxyCheck';
 import { trustingExtraCas } from './tlsStep';
@@ -109,12 +110,13 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
     finding(subject, { status: 'fail', cause: 'CHECK_CRASHED', summary: `the check itself failed: ${(err as Error)?.message ?? String(err)}`, evidence: { stack: String((err as Error)?.stack ?? '').split('\n').slice(0, 4).join(' | ') }, fix: 'This is a bug in Switchyard; please report it with this report attached.' }),
   ];
   const proxyAndPort = probeHealth(target.host, target.port, deadlines.proxyMs, deadline, config.clientKey).then(async (health) => {
-    const [proxy, port, logins] = await Promise.all([
+    const [proxy, port, logins, usage] = await Promise.all([
       checkProxy({ ...target, health, switchyard: input.switchyard, clientKey: config.clientKey, proxyMs: deadlines.proxyMs, deadline }),
       checkPort({ ...target, health, ownInstanceId: input.switchyard?.instanceId, portOwnerMs: deadlines.portOwnerMs, deadline }),
       checkClientLogins({ ...target, switchyard: input.switchyard, clientKey: config.clientKey, proxyMs: deadlines.proxyMs, deadline }),
+      checkUsage({ ...target, switchyard: input.switchyard, clientKey: config.clientKey, proxyMs: deadlines.proxyMs, deadline }),
     ]);
-    return [proxy, port, ...logins];
+    return [proxy, port, ...logins, ...usage];
   }).catch(crashed({ area: 'proxy', title: 'Proxy' }));
   const endpoints = snapshot.clusters.flatMap((c) =>
     c.endpoints.map((e) => checkEndpoint(e, c.protocol, endpointOptions).catch(crashed({ area: 'endpoint', title: 'Endpoint', cluster: c.name, endpoint: e.name }))),

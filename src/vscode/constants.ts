@@ -47,6 +47,8 @@ export const Settings = {
   timeouts: 'timeouts',
   retry: 'retry',
   health: 'health',
+  prices: 'prices',
+  affinity: 'affinity',
   logLevel: 'logLevel',
   terminalEnv: 'terminalEnv',
   upstreamProxy: 'upstreamProxy',

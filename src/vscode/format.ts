@@ -1,6 +1,7 @@
 // Plain-text wording shared by the tree, the status bar, pickers and diagnostics (no `vscode` import, so it is unit-testable).
 
 import type { ClusterStats, EndpointStats, KeyStats } from '../core/stats';
+import { cacheHitShare, UsageTotals } from '../core/usageLedger';
 import type { EndpointState } from '../core/health';
 import { causeLabel } from '../core/outcomes';
 
@@ -104,4 +105,44 @@ export function parseKeys(text: string): ParsedKeys {
 /** `…a1b2`, the only form in which a key is ever shown. */
 export function suffixOf(key: string): string {
   return `…${key.slice(-4)}`;
+}
+
+/** `950`, `12.3k`, `4.5M` tokens. */
+export function formatTokens(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(n < 10_000_000 ? 2 : 1)}M`;
+}
+
+/** `$0.0042`, `$1.23`, `$120`. */
+export function formatUsd(usd: number): string {
+  if (usd === 0) return '$0';
+  if (usd < 0.01) return `$${usd.toFixed(4)}`;
+  if (usd < 100) return `$${usd.toFixed(2)}`;
+  return `$${Math.round(usd)}`;
+}
+
+/**
+ * Usage in one line: `12 requests · 1.2M in · 34k out · 3.4M cache read (82% of the prompt) · 120k cache write · $1.23`.
+ * Requests whose usage was not reported, or whose model has no price, are said so: they are not counted as 0.
+ */
+export function describeUsage(t: UsageTotals): string {
+  if (t.requests === 0) return 'no usage reported yet';
+  const hit = cacheHitShare(t);
+  const parts = [
+    plural(t.requests, 'request'),
+    `${formatTokens(t.inputTokens)} in`,
+    `${formatTokens(t.outputTokens)} out`,
+    `${formatTokens(t.cacheReadTokens)} cache read${hit !== null ? ` (${formatPercent(hit)} of the prompt)` : ''}`,
+    `${formatTokens(t.cacheWriteTokens)} cache write`,
+  ];
+  if (t.costUsd !== undefined) parts.push(`${formatUsd(t.costUsd)}${t.unpriced ? ` (+${plural(t.unpriced, 'request')} with no price)` : ''}`);
+  else parts.push('no price for its model');
+  if (t.unreported) parts.push(`${plural(t.unreported, 'request')} with usage not (fully) reported`);
+  return parts.join(' · ');
+}
+
+/** `1 request`, `3 requests`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -20,6 +20,8 @@ export function readSettingsValues(): SettingsValues {
     timeouts: s.get(Settings.timeouts),
     retry: s.get(Settings.retry),
     health: s.get(Settings.health),
+    prices: s.get(Settings.prices),
+    affinity: s.get(Settings.affinity),
     // Our bundled HTTP client does not get VS Code's proxy patching, so VS Code's http.proxy is honoured explicitly.
     upstreamProxy: s.get<string>(Settings.upstreamProxy) || vscode.workspace.getConfiguration('http').get<string>('proxy') || undefined,
     caFile: s.get(Settings.caFile),

@@ -12,6 +12,8 @@ export interface SettingsValues {
   timeouts?: unknown;
   retry?: unknown;
   health?: unknown;
+  prices?: unknown;
+  affinity?: unknown;
   /** `switchyard.upstreamProxy`, else VS Code's own `http.proxy`. */
   upstreamProxy?: unknown;
   caFile?: unknown;
@@ -98,6 +100,8 @@ export function configFromSettings(values: SettingsValues): SettingsResult {
     timeouts: isObj(values.timeouts) && Object.keys(values.timeouts).length === 0 ? undefined : values.timeouts,
     retry: isObj(values.retry) && Object.keys(values.retry).length === 0 ? undefined : values.retry,
     health: isObj(values.health) && Object.keys(values.health).length === 0 ? undefined : values.health,
+    prices: isObj(values.prices) && Object.keys(values.prices).length === 0 ? undefined : values.prices,
+    affinity: isObj(values.affinity) && Object.keys(values.affinity).length === 0 ? undefined : values.affinity,
     upstreamProxy: values.upstreamProxy === '' ? undefined : values.upstreamProxy,
     caFile: values.caFile === '' ? undefined : values.caFile,
   };

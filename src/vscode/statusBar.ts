@@ -3,7 +3,9 @@
 import * as vscode from 'vscode';
 import { Commands } from './constants';
 import { Disposable } from './dispose';
-import { clusterHealth, describeLastError, endpointDescription, STATE_LABELS } from './format';
+import type { UsageTotals } from '../core/usageLedger';
+import { sumTotals } from '../core/usageLedger';
+import { clusterHealth, describeLastError, describeUsage, endpointDescription, STATE_LABELS } from './format';
 import type { ProxyService, ProxyView } from './proxyService';
 
 export interface StatusBarContent {
@@ -40,6 +42,8 @@ export function statusBarContent(v: ProxyView): StatusBarContent {
     total += h.total;
     if (h.level === 'error' || (h.level === 'warning' && level === 'ok')) level = h.level;
     lines.push(`${cluster.protocol}: cluster "${cluster.name}", ${h.healthy}/${h.total} healthy`);
+    const today = sumTotals(cluster.endpoints.map((e) => e.today).filter((t): t is UsageTotals => t !== undefined));
+    if (today.requests > 0) lines.push(`  today: ${describeUsage(today)}`);
     lines.push(...cluster.endpoints.map((e) => `  ${e.name}: ${e.disabled ? 'disabled' : STATE_LABELS[e.state]} — ${endpointDescription(e, v.live)}${e.lastError && e.state !== 'healthy' ? `; ${describeLastError(e.lastError)}` : ''}`));
   }
   if (v.stats) lines.push(`requests: ${v.stats.requests.total} (${v.stats.requests.failed} failed, ${v.stats.requests.inFlight} in flight)`);

@@ -7,7 +7,7 @@ import { Commands } from './constants';
 import { endpointDiagnosis } from './diagnosticsState';
 import type { DiagnosticsState, EndpointDiagnosis, LastDiagnostics } from './diagnosticsState';
 import { Disposable } from './dispose';
-import { clusterHealth, describeLastError, endpointDescription, formatCountdown, formatMs, formatPercent, keyDescription, STATE_LABELS } from './format';
+import { clusterHealth, describeLastError, describeUsage, endpointDescription, formatCountdown, formatMs, formatPercent, keyDescription, STATE_LABELS } from './format';
 import type { ProxyService, ProxyView } from './proxyService';
 
 export interface StatusNode {
@@ -126,6 +126,8 @@ function endpointTooltip(e: EndpointStats, live: boolean, now: number, diagnosis
     md(`keys: ${e.tokens.length === 0 ? "none (the client's own key is passed through)" : `${e.tokens.length} (${e.tokens.filter((k) => k.state === 'ok').length} ok)`}`),
   ];
   if (e.state === 'open' && e.nextProbeAt !== null) lines.push(md(`circuit open: next probe in ${formatCountdown(e.nextProbeAt, now)}`));
+  if (e.usage) lines.push(md(`usage since start: ${describeUsage(e.usage)}`), md(`today: ${describeUsage(e.today)}`));
+  if (e.conversations) lines.push(md(`conversations pinned here: ${e.conversations}`));
   if (e.lastError) lines.push(md(`last error: ${describeLastError(e.lastError, now)} (at ${new Date(e.lastError.at).toLocaleTimeString()})`));
   if (diagnosis) lines.push(...diagnosisTooltip(diagnosis));
   return new vscode.MarkdownString(lines.join('  \n'));
@@ -133,6 +135,8 @@ function endpointTooltip(e: EndpointStats, live: boolean, now: number, diagnosis
 
 function keyTooltip(k: KeyStats, now: number): string {
   const lines = [`key ${k.suffix}: ${keyDescription(k, now)}`];
+  if (k.usage) lines.push(`usage since start: ${describeUsage(k.usage)}`, `today: ${describeUsage(k.today)}`);
+  if (k.conversations) lines.push(`conversations pinned to this key: ${k.conversations}`);
   if (k.lastError) lines.push(`last error: ${describeLastError(k.lastError, now)}`);
   return lines.join('\n');
 }

@@ -201,3 +201,18 @@ describe('usage survives restarts', () => {
     assert.deepEqual(ledger.toJSON().days['2026-11-30'], { endpoints: {}, keys: {} });
   });
 });
+
+test('Run Diagnostics reports each endpoint\'s and key\'s usage and cost today, in-process and over HTTP', async () => {
+  const { checkUsage } = await import('../../src/diagnostics/usageCheck');
+  const { Deadline } = await import('../../src/diagnostics/check');
+  const up = await startUpstream(streamHandler(ANTHROPIC_USAGE_STREAM));
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-usage-key-0004'] }]);
+  await send(proxy.port, { body: { model: 'claude-sonnet-4-5', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'hi' }] } });
+  for (const switchyard of [proxy.sy, undefined]) {
+    const checks = await checkUsage({ host: '127.0.0.1', port: proxy.port, switchyard, proxyMs: 1000, deadline: Deadline.in(2000) });
+    assert.deepEqual(checks.map((c) => [c.endpoint, c.key ?? null]), [['a', null], ['a', '…0004']]);
+    assert.equal(checks[0].evidence.outputTokens, 5);
+    assert.equal(typeof checks[0].evidence.costUsd, 'number');
+    assert.match(checks[0].summary, /cache hits \d+% of the prompt/);
+  }
+});

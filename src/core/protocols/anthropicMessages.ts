@@ -5,8 +5,9 @@ import { proxyMessage } from '../attemptTrace';
 import { refinedByBody } from '../classify';
 import type { AttemptRecord } from '../log';
 import type { Cause } from '../outcomes';
-import { boundedValue, conversationKey, ConversationKey, header, leadingElements, textOf } from './conversation';
-import { bodyWindow, child, count, firstString, lastObject } from './json';
+import { BodyView } from './bodyView';
+import { conversationKey, ConversationKey, header, OPENING_WINDOW, openingTexts } from './conversation';
+import { child, count, firstString, lastObject } from './json';
 import { SseData, SseReader } from './sseReader';
 import { bearerToken, commonTraits } from './traits';
 import type { ApiAdapter, Operation, RequestTraits, ResponseWatcher, Usage, UpstreamError } from './types';
@@ -135,10 +136,10 @@ class MessagesWatcher implements ResponseWatcher {
  *   a string one turn and text blocks the next, so bytes would not do). `system` may come after `messages`;
  *   only the body's bounded window is read, never the whole of a large body.
  */
-function messagesConversation(window: string, headers: IncomingHttpHeaders): ConversationKey | undefined {
+function messagesConversation(body: BodyView, headers: IncomingHttpHeaders): ConversationKey | undefined {
   const session = header(headers, 'x-claude-code-session-id');
   if (session) return conversationKey('anthropic', 'x-claude-code-session-id', session);
-  const userId = firstString(window, 'user_id');
+  const userId = body.string('user_id');
   if (userId) {
     try {
       const parsed = JSON.parse(userId) as { session_id?: unknown };
@@ -149,13 +150,13 @@ function messagesConversation(window: string, headers: IncomingHttpHeaders): Con
     const older = /_session_([0-9a-f-]{36})$/.exec(userId);
     if (older) return conversationKey('anthropic', 'metadata.user_id session', older[1]);
   }
-  const opening = `${textOf(boundedValue(window, 'system'))}\u0000${textOf(leadingElements(window, 'messages', 1)[0])}`;
+  const opening = [...openingTexts(body.after('system', OPENING_WINDOW)), '\u0000', ...openingTexts(body.after('messages', OPENING_WINDOW))].join('\n');
   return opening.length > 1 ? conversationKey('anthropic', 'opening hash', opening) : undefined;
 }
 
-/** Thinking blocks (signed) or redacted ones: a search, not a parse, of the whole body. */
-function carriesThinking(body: Buffer | null): boolean {
-  return body !== null && (body.indexOf('"thinking"') !== -1 || body.indexOf('"redacted_thinking"') !== -1) && body.indexOf('"signature"') !== -1;
+/** Signed thinking blocks or redacted ones: a search, not a parse, of the whole body (about a microsecond for 50 KB). */
+function carriesThinking(body: BodyView): boolean {
+  return body.containsKey('signature') || body.containsKey('redacted_thinking');
 }
 
 /** The body with thinking and redacted-thinking blocks dropped from every message (what users do by hand after a switch). */
@@ -194,10 +195,10 @@ export const anthropicMessages: ApiAdapter = {
     return undefined;
   },
 
-  traits(op, body, headers): RequestTraits {
-    const window = bodyWindow(body);
-    if (op !== MESSAGES) return { ...commonTraits(window, headers), continuation: undefined };
-    return { ...commonTraits(window, headers), continuation: undefined, conversation: messagesConversation(window, headers), boundState: carriesThinking(body) };
+  traits(op, raw, headers): RequestTraits {
+    const body = new BodyView(raw);
+    if (op !== MESSAGES) return { ...commonTraits(body, headers), continuation: undefined };
+    return { ...commonTraits(body, headers), continuation: undefined, conversation: messagesConversation(body, headers), boundState: () => carriesThinking(body) };
   },
 
   rejectsBoundState(status, bodyText) {

@@ -4,44 +4,45 @@ import { createHash } from 'node:crypto';
 
 /** Which conversation a turn belongs to, and the signal that said so (named in tests, logs and the dashboard). */
 export interface ConversationKey {
-  /** A short hash: the map never holds session ids or prompt text. */
+  /** The signal's own short value (a session id), or a hash of longer ones: the map never holds prompt text. */
   key: string;
   signal: string;
 }
 
+/** Signal values up to this long are kept as they are (session ids, cache keys); longer ones are hashed. */
+const PLAIN_VALUE_MAX = 96;
+
 export function conversationKey(family: string, signal: string, value: string): ConversationKey {
-  return { key: createHash('sha256').update(`${family}\u0000${signal}\u0000${value}`).digest('base64url').slice(0, 22), signal };
+  const key = value.length <= PLAIN_VALUE_MAX ? `${family}:${signal}:${value}` : `${family}:${signal}#${createHash('sha256').update(value).digest('base64url').slice(0, 22)}`;
+  return { key, signal };
 }
 
-/** An opening is only hashed from this much text of each piece: a stable prefix, read without parsing the rest of the body. */
-const PIECE_LIMIT = 16 * 1024;
-
-/** The text of the JSON value (an object, array or string) that starts at `start`, or undefined when it does not end within the limit. */
-function valueText(text: string, start: number): string | undefined {
+/** The end of the JSON value (an object, array or string) that starts at `start`, or -1 when it does not end within the text. */
+function valueEnd(text: string, start: number): number {
   const open = text[start];
   if (open === '"') {
-    for (let i = start + 1; i < text.length && i - start < PIECE_LIMIT; i++) {
-      if (text[i] === '\\') i++;
-      else if (text[i] === '"') return text.slice(start, i + 1);
+    for (let i = text.indexOf('"', start + 1); i !== -1; i = text.indexOf('"', i + 1)) {
+      let backslashes = 0;
+      while (text[i - 1 - backslashes] === '\\') backslashes++;
+      if (backslashes % 2 === 0) return i + 1;
     }
-    return undefined;
+    return -1;
   }
-  if (open !== '{' && open !== '[') return undefined;
+  if (open !== '{' && open !== '[') return -1;
+  // Jump from one structural character to the next with a native search instead of walking every character.
+  const structural = /["{}[\]]/g;
+  structural.lastIndex = start;
   let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length && i - start < PIECE_LIMIT; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') {
-      depth--;
-      if (depth === 0) return text.slice(start, i + 1);
-    }
+  for (let m = structural.exec(text); m; m = structural.exec(text)) {
+    const c = m[0];
+    if (c === '"') {
+      const end = valueEnd(text, m.index);
+      if (end === -1) return -1;
+      structural.lastIndex = end;
+    } else if (c === '{' || c === '[') depth++;
+    else if (--depth === 0) return m.index + 1;
   }
-  return undefined;
+  return -1;
 }
 
 function skipSpace(text: string, i: number): number {
@@ -49,57 +50,43 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
-/** The JSON text of the top-level-looking `"key": <value>` (first occurrence), bounded; undefined when absent or too long. */
-export function boundedValue(window: string, key: string): string | undefined {
-  const at = window.indexOf(`"${key}"`);
-  if (at === -1) return undefined;
-  let i = skipSpace(window, at + key.length + 2);
-  if (window[i] !== ':') return undefined;
-  i = skipSpace(window, i + 1);
-  return valueText(window, i);
+/** Where the value starts in the text right after a key (`: value`), or -1. */
+function valueStart(afterKey: string): number {
+  const i = skipSpace(afterKey, 0);
+  return afterKey[i] === ':' ? skipSpace(afterKey, i + 1) : -1;
 }
 
-/** The first `n` elements of the JSON array value of `"key"`, each bounded (the opening messages of a conversation). */
-export function leadingElements(window: string, key: string, n: number): string[] {
-  const at = window.indexOf(`"${key}"`);
-  if (at === -1) return [];
-  let i = skipSpace(window, at + key.length + 2);
-  if (window[i] !== ':') return [];
-  i = skipSpace(window, i + 1);
-  if (window[i] !== '[') return [];
-  const out: string[] = [];
-  i = skipSpace(window, i + 1);
-  while (out.length < n && i < window.length && window[i] !== ']') {
-    const el = valueText(window, i);
-    if (el === undefined) break;
-    out.push(el);
-    i = skipSpace(window, i + el.length);
-    if (window[i] === ',') i = skipSpace(window, i + 1);
-  }
-  return out;
+/** An opening is identified by this much of each piece's text: a stable prefix is enough, and hashing less is cheaper. */
+const OPENING_TEXT = 1024;
+/** How far after a key its opening text is looked for (the first message's content may follow a few short fields). */
+export const OPENING_WINDOW = 4 * 1024;
+const TEXT_FIELD = /"(?:text|content)"\s*:\s*"/g;
+
+/** From an opening quote: the string's text up to its closing quote, at most OPENING_TEXT characters, still escaped. */
+function stringPrefix(text: string, quote: number): string {
+  const end = valueEnd(text, quote);
+  const stop = quote + 1 + OPENING_TEXT;
+  return text.slice(quote + 1, end === -1 ? stop : Math.min(end - 1, stop));
 }
 
 /**
- * The words of a piece of JSON (a string, a content-block array, a message), whatever its shape:
- * clients resend the same message as a string one turn and as text blocks the next, so only the text counts.
+ * The first `n` texts of the value right after a key (`"system"`, `"messages"`, `"input"`): the value
+ * itself when it is a string, else its first `"text"`/`"content"` strings. Clients resend the same message
+ * as a string one turn and as text blocks the next, so only the words count; a scan of a few KB, not a parse.
  */
-export function textOf(json: string | undefined): string {
-  if (json === undefined) return '';
-  try {
-    const out: string[] = [];
-    const walk = (v: unknown): void => {
-      if (typeof v === 'string') out.push(v);
-      else if (Array.isArray(v)) v.forEach(walk);
-      else if (v && typeof v === 'object') {
-        const o = v as Record<string, unknown>;
-        for (const k of ['text', 'content', 'input_text']) if (k in o) walk(o[k]);
-      }
-    };
-    walk(JSON.parse(json));
-    return out.join('\n');
-  } catch {
-    return '';
+export function openingTexts(afterKey: string | undefined, n = 1): string[] {
+  if (afterKey === undefined) return [];
+  const start = valueStart(afterKey);
+  if (start === -1) return [];
+  if (afterKey[start] === '"') return [stringPrefix(afterKey, start)];
+  const out: string[] = [];
+  TEXT_FIELD.lastIndex = start;
+  for (let m = TEXT_FIELD.exec(afterKey); m && out.length < n; m = TEXT_FIELD.exec(afterKey)) {
+    const quote = m.index + m[0].length - 1;
+    out.push(stringPrefix(afterKey, quote));
+    TEXT_FIELD.lastIndex = quote + 1;
   }
+  return out;
 }
 
 /** A string header's value, trimmed; undefined when absent or empty. */

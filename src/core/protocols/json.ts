@@ -1,14 +1,4 @@
-// Cheap reads of a few fields from JSON text without parsing all of it (request bodies may be megabytes, stream events large).
-
-/** Request bodies are read only in their head and tail: top-level keys sit there, and parsing 30 MB would block the event loop. */
-const BODY_WINDOW = 64 * 1024;
-
-/** The part of a request body that traits are read from. */
-export function bodyWindow(body: Buffer | null): string {
-  if (body === null || body.length === 0) return '';
-  if (body.length <= 2 * BODY_WINDOW) return body.toString('latin1');
-  return `${body.toString('latin1', 0, BODY_WINDOW)}\n${body.toString('latin1', body.length - BODY_WINDOW)}`;
-}
+// Cheap reads of a few fields from JSON text without parsing all of it (response bodies and stream events may be large).
 
 /** The end of the JSON value starting at `start` (an object or array), or -1 when it does not end in `text`. */
 function valueEnd(text: string, start: number): number {

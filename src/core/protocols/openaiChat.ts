@@ -1,7 +1,8 @@
 // OpenAI Chat Completions (`/v1/chat/completions`, and the older `/v1/completions`): most SDK scripts, Cline, Continue, Aider.
 
-import { conversationKey, ConversationKey, leadingElements, textOf } from './conversation';
-import { bodyWindow, child, count, firstString, lastObject } from './json';
+import { BodyView } from './bodyView';
+import { conversationKey, ConversationKey, OPENING_WINDOW, openingTexts } from './conversation';
+import { child, count, firstString, lastObject } from './json';
 import { classifiedOpenAiError, classifyOpenAiError, openAiErrorBody, openAiSubscriptionLogin } from './openaiShared';
 import { SseData, SseReader } from './sseReader';
 import { commonTraits } from './traits';
@@ -81,12 +82,12 @@ class ChatWatcher implements ResponseWatcher {
  * The conversation a Chat turn belongs to: `prompt_cache_key` (what OpenAI routes its cache by), then
  * `user`, then the opening messages (usually the system prompt and the first user message) read as text.
  */
-function chatConversation(window: string): ConversationKey | undefined {
-  const cacheKey = firstString(window, 'prompt_cache_key');
+function chatConversation(body: BodyView): ConversationKey | undefined {
+  const cacheKey = body.string('prompt_cache_key');
   if (cacheKey) return conversationKey('openai', 'prompt_cache_key', cacheKey);
-  const user = firstString(window, 'user');
+  const user = body.string('user');
   if (user) return conversationKey('openai', 'user', user);
-  const opening = leadingElements(window, 'messages', 2).map(textOf).join('\u0000');
+  const opening = openingTexts(body.after('messages', OPENING_WINDOW), 2).join('\u0000');
   return opening.length > 1 ? conversationKey('openai', 'opening hash', opening) : undefined;
 }
 
@@ -101,9 +102,9 @@ export const openaiChat: ApiAdapter = {
     return undefined;
   },
 
-  traits(_op, body, headers) {
-    const window = bodyWindow(body);
-    return { ...commonTraits(window, headers), continuation: undefined, conversation: chatConversation(window) };
+  traits(_op, raw, headers) {
+    const body = new BodyView(raw);
+    return { ...commonTraits(body, headers), continuation: undefined, conversation: chatConversation(body) };
   },
 
   watch(op, eventStream) {

@@ -1,8 +1,9 @@
 // OpenAI Responses (`/v1/responses`): the Codex CLI and newer SDK scripts; typed events, no `[DONE]`, continuations bound to one key.
 
 import type { Cause } from '../outcomes';
-import { boundedValue, conversationKey, ConversationKey, header, leadingElements, textOf } from './conversation';
-import { bodyWindow, child, count, firstNumber, firstString, lastObject } from './json';
+import { BodyView } from './bodyView';
+import { conversationKey, ConversationKey, header, OPENING_WINDOW, openingTexts } from './conversation';
+import { child, count, firstNumber, firstString, lastObject } from './json';
 import { classifiedOpenAiError, classifyOpenAiError, openAiErrorBody, openAiSubscriptionLogin } from './openaiShared';
 import { SseData, SseReader } from './sseReader';
 import { commonTraits } from './traits';
@@ -119,17 +120,16 @@ function cutCode(cause: Cause): string {
  * - SDK scripts: `prompt_cache_key`, then `user`;
  * - anything else: `instructions` and the first input items, read as text.
  */
-function responsesConversation(window: string, headers: Parameters<ApiAdapter['traits']>[2]): ConversationKey | undefined {
+function responsesConversation(body: BodyView, headers: Parameters<ApiAdapter['traits']>[2]): ConversationKey | undefined {
   const thread = header(headers, 'thread-id') ?? header(headers, 'thread_id');
   if (thread) return conversationKey('openai', 'codex thread-id', thread);
   const session = header(headers, 'session-id') ?? header(headers, 'session_id');
   if (session) return conversationKey('openai', 'codex session-id', session);
-  const cacheKey = firstString(window, 'prompt_cache_key');
+  const cacheKey = body.string('prompt_cache_key');
   if (cacheKey) return conversationKey('openai', 'prompt_cache_key', cacheKey);
-  const user = firstString(window, 'user');
+  const user = body.string('user');
   if (user) return conversationKey('openai', 'user', user);
-  const input = boundedValue(window, 'input');
-  const opening = `${textOf(boundedValue(window, 'instructions'))}\u0000${input?.startsWith('"') ? textOf(input) : leadingElements(window, 'input', 2).map(textOf).join('\u0000')}`;
+  const opening = [...openingTexts(body.after('instructions', OPENING_WINDOW)), '\u0000', ...openingTexts(body.after('input', OPENING_WINDOW), 2)].join('\n');
   return opening.length > 1 ? conversationKey('openai', 'opening hash', opening) : undefined;
 }
 
@@ -162,12 +162,13 @@ export const openaiResponses: ApiAdapter = {
     return undefined;
   },
 
-  traits(op, body, headers, pathname) {
-    const window = bodyWindow(body);
+  traits(op, raw, headers, pathname) {
+    const body = new BodyView(raw);
     const fromPath = op === CONTINUATION ? CONTINUATION_PATH.exec(pathname.startsWith('/v1/') ? pathname : `/v1${pathname}`)?.[1] : undefined;
-    const previous = op === RESPONSES ? /"previous_response_id"\s*:\s*"([^"\\]{1,200})"/.exec(window)?.[1] : undefined;
-    const conversation = op === RESPONSES || op === COMPACT ? responsesConversation(window, headers) : undefined;
-    return { ...commonTraits(window, headers), continuation: fromPath ?? previous, conversation, boundState: body !== null && body.indexOf('"encrypted_content"') !== -1 };
+    // With `store: false` (Codex) nothing was stored to continue from, so the body is not searched for it.
+    const previous = op === RESPONSES && !/^\s*:\s*false/.test(body.after('store', 16) ?? '') ? body.string('previous_response_id', 200) : undefined;
+    const conversation = op === RESPONSES || op === COMPACT ? responsesConversation(body, headers) : undefined;
+    return { ...commonTraits(body, headers), continuation: fromPath ?? previous, conversation, boundState: () => body.containsKey('encrypted_content') };
   },
 
   rejectsBoundState(status, bodyText) {

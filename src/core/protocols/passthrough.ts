@@ -1,7 +1,7 @@
 // Plain pass-through for a family's other paths (`/v1/models`, `/v1/embeddings`, files, batches): no stream-end rule, no usage.
 
 import { anthropicMessages } from './anthropicMessages';
-import { bodyWindow } from './json';
+import { BodyView } from './bodyView';
 import { openaiChat } from './openaiChat';
 import { commonTraits } from './traits';
 import type { ApiAdapter, Family, Operation, ResponseWatcher } from './types';
@@ -24,7 +24,7 @@ function passthroughFor(family: Family, shape: ApiAdapter): ApiAdapter {
     name: 'passthrough',
     family,
     operation: (method) => (SAFE_METHODS.has(method) ? read : write),
-    traits: (_op, body, headers) => ({ ...commonTraits(bodyWindow(body), headers), continuation: undefined }),
+    traits: (_op, body, headers) => ({ ...commonTraits(new BodyView(body), headers), continuation: undefined }),
     watch: () => RELAY_ONLY,
     classifyError: (status, cause, body) => shape.classifyError(status, cause, body),
     errorBody: (status, code, message, attempts) => shape.errorBody(status, code, message, attempts),

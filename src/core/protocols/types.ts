@@ -52,8 +52,8 @@ export interface RequestTraits {
   continuation: string | undefined;
   /** The conversation this turn belongs to (affinity keeps it on one endpoint × key, so prompt caches hit). */
   conversation?: ConversationKey;
-  /** The body carries state bound to the account that made it (thinking signatures, encrypted reasoning). */
-  boundState?: boolean;
+  /** Whether the body carries state bound to the account that made it (thinking signatures, encrypted reasoning); asked only when a pinned turn must move. */
+  boundState?: () => boolean;
 }
 
 /** An error the upstream reported inside a response body or stream, already classified. */

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { SwitchyardApi } from '../../../src/extension';
 
 export const EXTENSION_ID = 'switchyard.switchyard';
-const SETTINGS = ['port', 'host', 'autoStart', 'activeCluster', 'activeClusters', 'clusters', 'timeouts', 'retry', 'health', 'logLevel', 'terminalEnv'];
+const SETTINGS = ['port', 'host', 'autoStart', 'activeCluster', 'activeClusters', 'clusters', 'timeouts', 'retry', 'health', 'prices', 'affinity', 'logLevel', 'terminalEnv'];
 
 export async function api(): Promise<SwitchyardApi> {
   const ext = vscode.extensions.getExtension<SwitchyardApi>(EXTENSION_ID);

@@ -38,7 +38,9 @@ export interface KeyHealthView {
 /** A change of state worth telling a person about (logs, notifications). */
 export type HealthTransition =
   | { kind: 'endpoint'; endpointId: string; from: EndpointState; to: EndpointState; lastError?: LastError; ejectedUntil?: number }
-  | { kind: 'key'; keyId: string; to: KeyState; until?: number; lastError?: LastError };
+  | { kind: 'key'; keyId: string; to: KeyState; until?: number; lastError?: LastError }
+  /** An open circuit's half-open probe ended: it closed the circuit (`ok`) or kept it open. */
+  | { kind: 'probe'; endpointId: string; ok: boolean; cause: Cause };
 
 /** Health and cooldown state; the in-memory store implements it, a shared store could later. */
 export interface HealthStore {
@@ -160,6 +162,7 @@ export class MemoryHealthStore implements HealthStore {
     r.inFlight = Math.max(0, r.inFlight - 1);
     if (opts.probe) r.probeInFlight = false;
     const info = outcome(cause);
+    if (opts.probe && info.scope !== 'none') this.emitTransition({ kind: 'probe', endpointId, ok: !(info.scope === 'endpoint' && info.failure), cause });
     if (info.scope === 'none') {
       // Neither a success nor a failure of the endpoint (the client left, a stale socket, a path it lacks).
       this.emit();

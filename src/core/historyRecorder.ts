@@ -39,6 +39,10 @@ export class HistoryRecorder {
 
   /** A health transition from `HealthStore.onTransition`. */
   transition(t: HealthTransition, at: number = Date.now()): void {
+    if (t.kind === 'probe') {
+      this.probe(t.endpointId, t.ok, t.ok ? undefined : t.cause, at);
+      return;
+    }
     for (const c of this.snapshot().clusters) {
       for (const e of c.endpoints) {
         if (t.kind === 'endpoint' && e.id === t.endpointId) {

@@ -7,6 +7,9 @@ import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { MemoryAffinityStore } from './affinity';
 import { Balancer } from './balancer';
+import { TrafficHistory } from './history';
+import { HistoryRecorder } from './historyRecorder';
+import { SnapshotFeed, Versioned } from './snapshotFeed';
 import { SwitchyardConfig } from './config';
 import { HealthTransition, MemoryHealthStore } from './health';
 import { formatRequestLine, Logger, Redactor, redactingLogger, RequestRecord, silentLogger } from './log';
@@ -37,7 +40,18 @@ export interface SwitchyardOptions {
    * `config.usageFile`, else beside the request log, else ~/.switchyard/usage.json.
    */
   usageFile?: string | false;
+  /** Where the traffic history (the dashboard's charts) survives restarts; `false` for nowhere; by default beside the usage file. */
+  historyFile?: string | false;
+  /** Fewest ms between two pushed snapshots (default 250). */
+  snapshotThrottleMs?: number;
 }
+
+/** How many finished requests are kept for a dashboard or Tail Logs that opens now. */
+const RECENT_REQUESTS = 500;
+/** The history is written at most this often (and on stop). */
+const HISTORY_SAVE_MS = 60_000;
+/** process.memoryUsage() walks the heap's spaces: sampled at most this often, not per snapshot. */
+const MEMORY_SAMPLE_MS = 5_000;
 
 /** How long the proxy remembers which key made a response (continuations go back to it). */
 const RESPONSE_PINS = { ttlMs: 24 * 3_600_000, maxConversations: 20_000 };
@@ -69,6 +83,14 @@ export class Switchyard {
   private readonly pipeline: Pipeline;
   private readonly changeListeners = new Set<() => void>();
   private readonly requestListeners = new Set<(r: RequestRecord) => void>();
+  /** The state everyone renders, pushed when it changes. */
+  readonly snapshots: SnapshotFeed<ProxyStats>;
+  /** Per-endpoint and per-key time buckets (the dashboard's charts), in fixed memory. */
+  readonly history: TrafficHistory;
+  private readonly recorder: HistoryRecorder;
+  private historyFile: StateFile | undefined;
+  private readonly recent: RequestRecord[] = [];
+  private memory = { at: 0, rssBytes: 0, heapUsedBytes: 0 };
   private snap: RuntimeSnapshot;
   private server: http.Server | undefined;
   private listening: { host: string; port: number } | null = null;
@@ -85,14 +107,21 @@ export class Switchyard {
     this.redactor.addSecrets(this.snap.secrets);
     this.logger = redactingLogger(options.logger ?? silentLogger, this.redactor);
     this.health = new MemoryHealthStore(options.config.health);
+    this.snapshots = new SnapshotFeed(() => this.buildStats(), options.snapshotThrottleMs);
+    this.usage = new UsageLedger();
+    this.openUsageFile(options.config);
+    this.history = this.openHistory();
+    this.recorder = new HistoryRecorder(this.history, () => this.snap);
     this.health.onChange(() => this.emitChange());
-    this.health.onTransition((t) => this.logTransition(t));
+    this.health.onTransition((t) => {
+      this.logTransition(t);
+      this.recorder.transition(t);
+    });
     this.balancer = new Balancer(this.health);
     this.upstream = new Upstream(this.upstreamOptions(options.config));
     this.budget = new RetryBudget(options.config.retry);
     this.affinity = new MemoryAffinityStore(options.config.affinity);
     this.responses = new MemoryAffinityStore(RESPONSE_PINS);
-    this.usage = new UsageLedger();
     this.pipeline = new Pipeline({
       health: this.health,
       balancer: this.balancer,
@@ -106,7 +135,7 @@ export class Switchyard {
       warn: (m) => this.logger.warn(m),
     });
     this.openRequestLog(options.config);
-    this.openUsageFile(options.config);
+    this.history.retain(clusterStats(this.snap, this.health));
   }
 
   get config(): SwitchyardConfig {
@@ -188,7 +217,8 @@ export class Switchyard {
     await this.upstream.destroy();
     await this.requestLog?.close();
     this.usageFile?.stop();
-    if (this.usageFile) await this.usageFile.write(this.usage.toJSON());
+    this.historyFile?.stop();
+    await Promise.all([this.usageFile?.write(this.usage.toJSON()), this.historyFile?.write(this.history.toJSON())]);
     this.emitChange();
   }
 
@@ -204,6 +234,7 @@ export class Switchyard {
     const endpoints = new Set(this.snap.clusters.flatMap((c) => c.endpoints.map((e) => e.id)));
     this.affinity.retain(endpoints);
     this.responses.retain(endpoints);
+    this.history.retain(clusterStats(this.snap, this.health));
     this.upstream.setOptions(this.upstreamOptions(config));
     if (previous.log.file !== config.log.file) {
       void this.requestLog?.close();
@@ -243,7 +274,26 @@ export class Switchyard {
     };
   }
 
-  stats(): ProxyStats {
+  /** The current snapshot (rebuilt only when something changed since the last one). */
+  stats(): Versioned<ProxyStats> {
+    return this.snapshots.current();
+  }
+
+  /** The finished requests still remembered, oldest first (for a view that opens now). */
+  recentRequests(): readonly RequestRecord[] {
+    return this.recent;
+  }
+
+  private sampledMemory(): { rssBytes: number; heapUsedBytes: number } {
+    const now = Date.now();
+    if (now - this.memory.at > MEMORY_SAMPLE_MS) {
+      const m = process.memoryUsage();
+      this.memory = { at: now, rssBytes: m.rss, heapUsedBytes: m.heapUsed };
+    }
+    return { rssBytes: this.memory.rssBytes, heapUsedBytes: this.memory.heapUsedBytes };
+  }
+
+  private buildStats(): ProxyStats {
     const clusters = clusterStats(this.snap, this.health, { usage: this.usage, pins: this.affinity.counts() });
     return {
       service: 'switchyard',
@@ -259,7 +309,7 @@ export class Switchyard {
       requests: { total: this.totals.total, failed: this.totals.failed, inFlight: this.budget.inFlight, retriesInFlight: this.budget.retriesInFlight },
       logins: this.logins.size > 0 ? [...this.logins.values()] : undefined,
       upstreamSockets: this.upstream.openSockets(),
-      memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
+      memory: this.sampledMemory(),
       endpoints: clusters.find((c) => c.active)!.endpoints,
       clusters,
     };
@@ -285,6 +335,7 @@ export class Switchyard {
 
   /** One line per health change, so a headless user sees why traffic moved without reading every request. */
   private logTransition(t: HealthTransition): void {
+    if (t.kind === 'probe') return;
     const why = t.lastError ? ` (${t.lastError.cause}: ${t.lastError.message})` : '';
     if (t.kind === 'endpoint') {
       const until = t.to === 'open' && t.ejectedUntil ? ` for ${Math.round((t.ejectedUntil - Date.now()) / 1000)} s` : '';
@@ -306,6 +357,10 @@ export class Switchyard {
     if (r.login) this.noteLogin(r);
     this.requestLog?.write(r);
     this.logger[info.level](formatRequestLine(r));
+    this.recent.push(r);
+    if (this.recent.length > RECENT_REQUESTS) this.recent.splice(0, this.recent.length - RECENT_REQUESTS);
+    this.recorder.request(r);
+    this.snapshots.invalidate();
     for (const l of this.requestListeners) l(r);
   }
 
@@ -343,6 +398,23 @@ export class Switchyard {
     this.usageFile.every(USAGE_SAVE_MS, () => this.usage.takeChanged(), () => this.usage.toJSON());
   }
 
+  /** The history a previous run left (beside the usage file unless told otherwise), kept saving while requests come. */
+  private openHistory(): TrafficHistory {
+    const file = this.options.historyFile ?? (this.usageFile ? path.join(path.dirname(this.usageFile.file), 'history.json') : false);
+    if (file === false) return new TrafficHistory();
+    this.historyFile = new StateFile(expandHome(file), (m) => this.logger.warn(`[history] ${m}`));
+    const saved = this.historyFile.read();
+    const history = saved === undefined ? new TrafficHistory() : TrafficHistory.fromJSON(saved);
+    let savedAt = 0;
+    const changed = () => {
+      const grew = this.totals.total !== savedAt;
+      savedAt = this.totals.total;
+      return grew;
+    };
+    this.historyFile.every(HISTORY_SAVE_MS, changed, () => history.toJSON());
+    return history;
+  }
+
   private openRequestLog(config: SwitchyardConfig): void {
     this.requestLog = undefined;
     if (this.options.writeRequestLog === false || !config.log.file) return;
@@ -350,6 +422,7 @@ export class Switchyard {
   }
 
   private emitChange(): void {
+    this.snapshots.invalidate();
     for (const l of this.changeListeners) l();
   }
 }

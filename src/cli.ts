@@ -10,6 +10,10 @@ import { expandHome } from './core/requestLogFile';
 import { PortInUseError, Switchyard, VERSION } from './core/switchyard';
 import { DEFAULT_TOKEN_FILE, TokenFile } from './core/tokenFile';
 import { runDiagnoseCommand } from './diagnostics/command';
+import { coreDashboardSource } from './dashboard/coreSource';
+import { handleDashboardRequest } from './dashboard/headless';
+import { PROXY_PROCESS_ARG } from './proxyProcess/messages';
+import { runProxyProcess } from './proxyProcess/main';
 
 const USAGE = `Usage:
   switchyard serve [--config PATH] [--port N] [--host H] [--log-level debug|info|warn|error]
@@ -126,7 +130,13 @@ async function serve(flags: Flags): Promise<void> {
     throw new CliError((err as Error).message, 2);
   }
   // The demo's simulated traffic is nobody's spending: it keeps no usage file.
-  const sy = new Switchyard({ config, tokens, logger, ...(demo ? { usageFile: false as const } : {}) });
+  const sy: Switchyard = new Switchyard({
+    config,
+    tokens,
+    logger,
+    ...(demo ? { usageFile: false as const } : {}),
+    routes: (req, res): boolean => handleDashboardRequest(req, res, { source: coreDashboardSource(sy), distDir: __dirname }),
+  });
   let address: { url: string; port: number };
   try {
     address = await sy.start(portFlag(flags) ?? config.port, flags.values.get('host') ?? config.host);
@@ -138,7 +148,7 @@ async function serve(flags: Flags): Promise<void> {
     }
     throw err;
   }
-  process.stdout.write(`switchyard ${VERSION} listening on ${address.url} (cluster "${config.activeCluster}"; stats at ${address.url}/_switchyard/stats)\n`);
+  process.stdout.write(`switchyard ${VERSION} listening on ${address.url} (dashboard at ${address.url}/_switchyard/dashboard, stats at ${address.url}/_switchyard/stats)\n`);
 
   const watcher = file
     ? watchConfigFile(
@@ -216,6 +226,7 @@ async function main(argv: string[]): Promise<void> {
     if (!command) process.exitCode = 2;
     return;
   }
+  if (command === PROXY_PROCESS_ARG) return runProxyProcess();
   if (command === 'serve') return serve(flags);
   if (command === 'tokens') return tokensCommand(flags);
   if (command === 'diagnose') {

@@ -50,7 +50,10 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     readSettings: readConfig,
     autoStart: () => readSetting(Settings.autoStart, true),
     wantsFastUpdates: () => vscode.window.state.focused || treeView?.visible === true,
+    logLevel: () => readSetting(Settings.logLevel, 'info'),
+    cliPath: context.asAbsolutePath('dist/cli.js'),
     usageFile: vscode.Uri.joinPath(context.globalStorageUri, 'usage.json').fsPath,
+    historyFile: vscode.Uri.joinPath(context.globalStorageUri, 'history.json').fsPath,
   });
   service = proxy;
   context.subscriptions.push(tokens, requests, proxy);
@@ -79,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsSwitchyard(e)) return;
       logger.setLevel(readSetting(Settings.logLevel, 'info'));
+      proxy.setLogLevel(readSetting(Settings.logLevel, 'info'));
       proxy.reload().then(undefined, showFailure);
     }),
   );

@@ -94,3 +94,59 @@ export async function fetchStats(host: string, port: number, timeoutMs = 1500, c
   if (answer.kind === 'json' && answer.status === 200 && (answer.body as { service?: unknown })?.service === 'switchyard') return answer.body as ProxyStats;
   throw new Error(answer.kind === 'json' || answer.kind === 'other' ? `port ${port} answered ${answer.status} but not as a Switchyard` : `no Switchyard answered on port ${port} (${answer.kind})`);
 }
+
+/** A live subscription to another Switchyard's `/_switchyard/events`. */
+export interface EventsSubscription {
+  close(): void;
+}
+
+export interface EventsHandlers {
+  /** Each event's data, parsed (`{ type: 'snapshot' | 'requests' | …, … }`). */
+  message(m: { type: string } & Record<string, unknown>): void;
+  /** The stream ended or never started: `status` is the HTTP status when one came (404: an older Switchyard without the feed). */
+  end(reason: { status?: number; error?: string }): void;
+}
+
+/** Follows another Switchyard's state and requests as they happen (no history): the feed other VS Code windows render. */
+export function subscribeEvents(host: string, port: number, handlers: EventsHandlers, clientKey?: string): EventsSubscription {
+  const headers: Record<string, string> = { host: `127.0.0.1:${port}`, accept: 'text/event-stream' };
+  if (clientKey) headers['x-switchyard-key'] = clientKey;
+  let ended = false;
+  const end = (reason: { status?: number; error?: string }) => {
+    if (ended) return;
+    ended = true;
+    handlers.end(reason);
+  };
+  const req = http.get({ host: reachableHost(host), port, path: '/_switchyard/events?history=off', headers, agent: false }, (res) => {
+    if (res.statusCode !== 200) {
+      res.resume();
+      end({ status: res.statusCode });
+      return;
+    }
+    res.setEncoding('utf8');
+    let buffer = '';
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let blank = buffer.indexOf('\n\n'); blank !== -1; blank = buffer.indexOf('\n\n')) {
+        const event = buffer.slice(0, blank);
+        buffer = buffer.slice(blank + 2);
+        const data = event
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(l.charCodeAt(5) === 32 ? 6 : 5))
+          .join('\n');
+        if (!data) continue;
+        try {
+          handlers.message(JSON.parse(data) as { type: string } & Record<string, unknown>);
+        } catch {
+          // A frame that is not JSON is not ours to read.
+        }
+      }
+    });
+    res.on('end', () => end({ status: 200 }));
+    res.on('error', (err) => end({ error: err.message }));
+    res.on('close', () => end({ status: 200 }));
+  });
+  req.on('error', (err) => end({ error: err.message }));
+  return { close: () => req.destroy() };
+}

@@ -49,7 +49,9 @@ export function checkRequest(h: IncomingHttpHeaders, boundHost: string, allowedO
   }
   const origin = h.origin;
   const crossSite = h['sec-fetch-site'] === 'cross-site';
-  if ((typeof origin === 'string' && origin !== 'null' && !allowedOrigins.includes(origin)) || (origin === 'null') || (crossSite && !origin)) {
+  // The proxy's own pages (the dashboard) call it from its own origin.
+  const ownOrigin = typeof origin === 'string' && host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+  if (!ownOrigin && ((typeof origin === 'string' && origin !== 'null' && !allowedOrigins.includes(origin)) || origin === 'null' || (crossSite && !origin))) {
     return { status: 403, code: 'FORBIDDEN_ORIGIN', message: `cross-origin browser requests are refused (Origin ${JSON.stringify(origin ?? 'unknown')}); add it to allowedOrigins to permit it.` };
   }
   if (clientKey) {

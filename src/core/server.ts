@@ -11,8 +11,18 @@ export interface ServerHooks {
   boundHost(): string;
   proxy(id: string, snap: RuntimeSnapshot, route: RequestRoute, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer | null): Promise<void>;
   admin(path: string): { status: number; body: unknown } | undefined;
+  /** More routes under /_switchyard/ from the application (the dashboard and its event stream); true when one answered. */
+  routes?(req: http.IncomingMessage, res: http.ServerResponse): boolean;
   nextRequestId(): string;
 }
+
+/**
+ * Routes that answer without the client key (Host and Origin still checked): health says only that a
+ * Switchyard listens, so other windows and `serve` can name a port's holder; the dashboard's page, script
+ * and stylesheet carry no data (a browser cannot send a header when it opens a page). The page's event
+ * stream does need the key: its 401 is what makes the page ask for it.
+ */
+const KEYLESS = new Set(['/_switchyard/health', '/_switchyard/dashboard', '/_switchyard/dashboard/', '/_switchyard/dashboard.js', '/_switchyard/dashboard.css']);
 
 /** Creates the server with Node's own limits set so they never cut a long request or stream short. */
 export function createProxyServer(hooks: ServerHooks): http.Server {
@@ -48,8 +58,7 @@ function onRequest(hooks: ServerHooks, req: http.IncomingMessage, res: http.Serv
   // The route decides the error shapes even of refusals, so each client reads them in its own protocol.
   const route = routeRequest(req.method ?? 'GET', url, req.headers);
   const api = route.op.api;
-  // /_switchyard/health says only that a Switchyard listens (its id, pid, version): other windows and `serve` find a holder by it even when a client key is set.
-  const clientKey = url === '/_switchyard/health' ? undefined : snap.config.clientKey;
+  const clientKey = KEYLESS.has(route.pathname) ? undefined : snap.config.clientKey;
   const verdict = checkRequest(req.headers, hooks.boundHost(), snap.config.allowedOrigins, clientKey);
   if (verdict) {
     sendJson(res, verdict.status, api.errorBody(verdict.status, verdict.code, verdict.message, []), { connection: 'close' });
@@ -63,9 +72,10 @@ function onRequest(hooks: ServerHooks, req: http.IncomingMessage, res: http.Serv
     return;
   }
   if (url.startsWith('/_switchyard/') || url === '/_switchyard') {
+    if (hooks.routes?.(req, res)) return;
     const answer = hooks.admin(url.split('?')[0]);
     if (answer) sendJson(res, answer.status, answer.body);
-    else sendJson(res, 404, { error: `unknown admin path ${url}; try /_switchyard/health or /_switchyard/stats` });
+    else sendJson(res, 404, { error: `unknown admin path ${url}; try /_switchyard/health, /_switchyard/stats or /_switchyard/dashboard` });
     req.resume();
     return;
   }

@@ -44,6 +44,8 @@ export interface SwitchyardOptions {
   historyFile?: string | false;
   /** Fewest ms between two pushed snapshots (default 250). */
   snapshotThrottleMs?: number;
+  /** More routes under /_switchyard/ (the dashboard): called with each such request after the guard; true when it answered. */
+  routes?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
 /** How many finished requests are kept for a dashboard or Tail Logs that opens now. */
@@ -158,6 +160,7 @@ export class Switchyard {
       boundHost: () => this.listening?.host ?? host,
       proxy: (id, snap, route, req, res, body) => this.pipeline.handle(id, snap, route, req, res, body),
       admin: (path) => this.admin(path),
+      routes: this.options.routes,
       nextRequestId: () => `${this.instanceId.slice(0, 4)}-${(++this.seq).toString(36)}`,
     });
     await new Promise<void>((resolve, reject) => {

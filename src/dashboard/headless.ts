@@ -85,6 +85,7 @@ function streamEvents(url: URL, req: http.IncomingMessage, res: http.ServerRespo
   const session = new DashboardSession(options.source, {
     ...options.session,
     mode: 'dashboard',
+    withoutHistory: url.searchParams.get('history') === 'off',
     // A client that stops reading does not get an ever-growing buffer: it is cut off and reconnects.
     post: (m) => {
       if (res.writableLength > 4 * 1024 * 1024) res.destroy();

@@ -35,6 +35,8 @@ export interface SessionOptions {
   requestBatchMs?: number;
   /** How often the history's newest buckets are sent (default 2 s, 10 s for the 6 h range). */
   historyTickMs?: (range: HistoryRange) => number;
+  /** Send no history (another VS Code window follows the state and the requests only). */
+  withoutHistory?: boolean;
 }
 
 const defaultHistoryTick = (range: HistoryRange) => (range === '6h' ? 10_000 : 2_000);
@@ -172,7 +174,7 @@ export class DashboardSession {
     clearInterval(this.historyTimer);
     this.historyTimer = undefined;
     const history = this.source.history;
-    if (!this.live || this.options.mode !== 'dashboard' || !history) return;
+    if (!this.live || this.options.mode !== 'dashboard' || !history || this.options.withoutHistory) return;
     this.shownCluster = this.cluster ?? activeOf(this.source.snapshot());
     const range = this.range;
     const view = history.view(range, this.shownCluster);

@@ -162,8 +162,3 @@ function invalidConfigFinding(error: { field: string; problem: string }, file: s
     },
   );
 }
-
-/** The verdict for one endpoint, for marking it in a tree. */
-export function endpointVerdict(report: DiagnosticReport, cluster: string, endpoint: string): EndpointVerdict | undefined {
-  return report.endpoints.find((e) => e.cluster === cluster && e.endpoint === endpoint);
-}

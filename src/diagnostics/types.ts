@@ -111,3 +111,8 @@ export interface DiagnosticsInput {
   /** Extra CA certificates trusted on top of Node's own (a corporate or private CA). */
   tls?: { ca?: string | Buffer | Array<string | Buffer> };
 }
+
+/** The verdict for one endpoint, for marking it in a tree. */
+export function endpointVerdict(report: DiagnosticReport, cluster: string, endpoint: string): EndpointVerdict | undefined {
+  return report.endpoints.find((e) => e.cluster === cluster && e.endpoint === endpoint);
+}

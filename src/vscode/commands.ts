@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { Protocol, Strategy } from '../core/config';
 import { activeClusterName, PROTOCOLS } from '../core/config';
-import { redactText } from '../diagnostics';
+import { redactText } from '../diagnostics/redact';
 import { Commands, Settings } from './constants';
 import { diagnose, diagnosticsSummary, knownSecrets } from './diagnostics';
 import type { DiagnosticsResult } from './diagnostics';
@@ -478,7 +478,7 @@ export class CommandController extends Disposable {
     const config = service.currentConfig;
     const terminalEnv = readSetting<boolean>(Settings.terminalEnv, true) ? terminalVariables(view.url ?? (config ? `http://${config.host}:${view.port}` : undefined), configuredFamilies(config)) : {};
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Switchyard: running diagnostics…' }, () =>
-      diagnose({ view, config, tokens: this.d.tokens, instance: service.instance, terminalEnv }),
+      diagnose({ view, config, tokens: this.d.tokens, run: (input) => service.diagnose(input), terminalEnv }),
     );
     this.d.diagnostics.set(result, config);
     return result;

@@ -1,12 +1,11 @@
 // Run Diagnostics: the core's full diagnostics when a config exists; otherwise a short report from this window's view.
 
 import type { SwitchyardConfig } from '../core/config';
-import { formatReportMarkdown, runDiagnostics } from '../diagnostics';
-import type { DiagnosticReport } from '../diagnostics';
+import { formatReportMarkdown } from '../diagnostics/format';
+import type { DiagnosticReport, DiagnosticsInput } from '../diagnostics/types';
 import { describeHolder, whoHoldsPort } from '../core/portOwner';
 import { splitTokens } from '../core/runtime';
 import type { TokenSource } from '../core/runtime';
-import type { Switchyard } from '../core/switchyard';
 import type { EndpointStats } from '../core/stats';
 import { isCause, outcome } from '../core/outcomes';
 import { describeLastError, endpointDescription, keyDescription, STATE_LABELS } from './format';
@@ -38,8 +37,8 @@ export interface DiagnosticsContext {
   view: ProxyView;
   config: SwitchyardConfig | undefined;
   tokens: TokenSource;
-  /** The Switchyard serving in this window, if it does. */
-  instance: Switchyard | undefined;
+  /** Runs the checks where the keys are (the proxy process). */
+  run(input: Omit<DiagnosticsInput, 'config' | 'tokens' | 'switchyard'>): Promise<DiagnosticReport>;
   /** What new integrated terminals get from `switchyard.terminalEnv`. */
   terminalEnv: Record<string, string>;
 }
@@ -56,12 +55,9 @@ export async function diagnose(ctx: DiagnosticsContext): Promise<DiagnosticsResu
   if (!ctx.config) return simpleDiagnostics(ctx.view);
   let report: DiagnosticReport;
   try {
-    report = await runDiagnostics({
-      config: ctx.config,
-      tokens: ctx.tokens,
+    report = await ctx.run({
       env: process.env,
       clientEnv: { ...process.env, ...ctx.terminalEnv },
-      switchyard: ctx.instance,
       proxy: { host: ctx.view.host, port: ctx.view.port },
     });
   } catch (err) {

@@ -2,8 +2,8 @@
 
 import * as vscode from 'vscode';
 import type { SwitchyardConfig } from '../core/config';
-import { endpointVerdict } from '../diagnostics';
-import type { DiagnosticCheck, EndpointVerdict } from '../diagnostics';
+import { endpointVerdict } from '../diagnostics/types';
+import type { DiagnosticCheck, EndpointVerdict } from '../diagnostics/types';
 import type { DiagnosticsResult } from './diagnostics';
 import { Disposable } from './dispose';
 import type { ProxyService } from './proxyService';

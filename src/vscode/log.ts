@@ -37,22 +37,32 @@ export class RequestLogBuffer extends Disposable {
   private readonly _onDidAppend = this._register(new vscode.EventEmitter<readonly RequestRecord[]>());
   /** New records, batched (at most a few events a second). */
   readonly onDidAppend = this._onDidAppend.event;
+  private readonly _onDidReplace = this._register(new vscode.EventEmitter<void>());
+  /** Everything held was replaced. */
+  readonly onDidReplace = this._onDidReplace.event;
 
   constructor(private readonly capacity = 500, private readonly batchMs = 200) {
     super();
     this._register({ dispose: () => this.timer && clearTimeout(this.timer) });
   }
 
-  push(r: RequestRecord): void {
-    this.records.push(r);
+  push(...records: RequestRecord[]): void {
+    if (records.length === 0) return;
+    this.records.push(...records);
     if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
-    this.pending.push(r);
+    this.pending.push(...records);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       const batch = this.pending;
       this.pending = [];
       this._onDidAppend.fire(batch);
     }, this.batchMs);
+  }
+
+  /** Replaces what is held (another window's backlog, sent when this window starts following it). */
+  replace(records: readonly RequestRecord[]): void {
+    this.records.splice(0, this.records.length, ...records.slice(-this.capacity));
+    this._onDidReplace.fire();
   }
 
   all(): readonly RequestRecord[] {

@@ -24,8 +24,17 @@ export class Notifier implements ProxyNotifier {
   private lastForeign: string | undefined;
   private lastInvalid: string | undefined;
   private keysOffered = false;
+  private lastCrash: string | undefined;
 
   constructor(private readonly tokens: SecretTokenStore) {}
+
+  /** A crash of the proxy process: once per message (a crash loop does not pile up toasts), with the log one click away. */
+  proxyCrashed(message: string): void {
+    if (this.lastCrash === message) return;
+    this.lastCrash = message;
+    const show = 'Show Logs';
+    void vscode.window.showWarningMessage(`Switchyard: ${message}`, show).then((c) => (c === show ? vscode.commands.executeCommand(Commands.showLogs) : undefined), showFailure);
+  }
 
   portHeldByForeignProcess(holder: PortHolder, host: string, port: number): void {
     const text = `Switchyard cannot listen on ${host}:${port}: ${describeHolder(holder, port)}.`;

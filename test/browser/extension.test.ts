@@ -24,9 +24,12 @@ let settings: Record<string, unknown> = {};
 const upstreams: SimulatedUpstream[] = [];
 
 
+let conversations = 0;
+
+/** One request, each a conversation of its own (so affinity spreads them like independent clients). */
 function post(p: number): Promise<{ status: number; endpoint: string }> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ model: 'demo', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] });
+    const body = JSON.stringify({ model: 'demo', max_tokens: 8, messages: [{ role: 'user', content: `hi (${++conversations})` }] });
     const req = http.request(
       { host: '127.0.0.1', port: p, path: '/v1/messages', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': 'sk-client-key-0000' } },
       (res) => {

@@ -69,7 +69,7 @@ suite('activation', () => {
     const port = await servingPort();
     const health = await getJson<{ instanceId: string; service: string }>(port, '/_switchyard/health');
     assert.strictEqual(health.service, 'switchyard');
-    assert.strictEqual(health.instanceId, a.service.instance?.instanceId);
+    assert.strictEqual(health.instanceId, a.service.view().owner?.instanceId);
   });
 
   test('a new integrated terminal gets ANTHROPIC_BASE_URL pointing at the proxy', async function () {

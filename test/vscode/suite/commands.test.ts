@@ -103,10 +103,10 @@ suite('commands', () => {
     await vscode.commands.executeCommand(Commands.startProxy);
     assert.strictEqual(a.service.view().mode, 'serving');
     assert.strictEqual((await send(port)).status, 200);
-    const before = a.service.instance?.instanceId;
+    const before = a.service.view().owner?.instanceId;
     await vscode.commands.executeCommand(Commands.restartProxy);
     assert.strictEqual(a.service.view().mode, 'serving');
-    assert.notStrictEqual(a.service.instance?.instanceId, before);
+    assert.notStrictEqual(a.service.view().owner?.instanceId, before);
     assert.strictEqual((await send(port)).status, 200);
   });
 

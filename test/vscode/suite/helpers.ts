@@ -120,9 +120,12 @@ export interface ProxyResponse {
 }
 
 /** POSTs an Anthropic message through the proxy; `stream` asks for SSE, `prompt` replaces the user's "hi". */
+let conversations = 0;
+
+/** One request; without a prompt, each is a conversation of its own (so affinity does not pin them all to one endpoint). */
 export function send(port: number, opts: { stream?: boolean; apiKey?: string; path?: string; prompt?: string } = {}): Promise<ProxyResponse> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ model: 'test', max_tokens: 8, stream: opts.stream === true, messages: [{ role: 'user', content: opts.prompt ?? 'hi' }] });
+    const body = JSON.stringify({ model: 'test', max_tokens: 8, stream: opts.stream === true, messages: [{ role: 'user', content: opts.prompt ?? `hi (${++conversations})` }] });
     const req = http.request(
       {
         host: '127.0.0.1',

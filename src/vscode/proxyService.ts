@@ -395,11 +395,16 @@ export class ProxyService extends Disposable {
     this.closeFeed();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    // The first snapshot comes before the answer to `start`: kept until this process serves.
+    let early: ProxyStats | undefined;
     const proxy: ProxyProcess = new ProxyProcess(this.o.cliPath, {
       snapshot: (snapshot) => {
-        if (this.state.mode === 'serving' && this.state.proxy === proxy) {
-          this.state.snapshot = snapshot;
+        const now = this.current();
+        if (now.mode === 'serving' && now.proxy === proxy) {
+          now.snapshot = snapshot;
           this.changed();
+        } else if (now.mode === 'starting' && now.proxy === proxy) {
+          early = snapshot;
         }
       },
       requests: (records) => this.o.requests.push(...records),
@@ -417,7 +422,7 @@ export class ProxyService extends Disposable {
       if (this.crash) this.crash = { message: this.crash.message, at: this.crash.at };
       // Serving again ends any earlier "stopped by the user", or a stale marker would block later takeovers.
       void this.o.stopMarker.clear().then(undefined, () => undefined);
-      this.enter({ mode: 'serving', proxy, url: result.url, owner: { pid: result.pid, instanceId: result.instanceId, version: '' }, snapshot: undefined, since: Date.now() });
+      this.enter({ mode: 'serving', proxy, url: result.url, owner: { pid: result.pid, instanceId: result.instanceId, version: '' }, snapshot: early, since: Date.now() });
       return;
     }
     void proxy.stop(0);

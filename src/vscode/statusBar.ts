@@ -24,6 +24,7 @@ export function statusBarContent(v: ProxyView): StatusBarContent {
     const who = v.holder?.kind === 'foreign' && v.holder.program ? ` by ${v.holder.program}` : '';
     return { text: `$(warning) Switchyard ${port} taken`, tooltip: `Port ${v.port} is held${who}. Click for actions (use another port).`, level: 'error' };
   }
+  if (v.mode === 'failed' && v.crash?.restartAt !== undefined) return { text: `$(sync~spin) Switchyard restarting · ${port}`, tooltip: v.crash.message, level: 'warning' };
   if (v.mode === 'failed') return { text: `$(error) Switchyard ${port}`, tooltip: v.problem ?? 'The proxy could not start.', level: 'error' };
   if (v.mode === 'stopped' || v.mode === 'starting') {
     const text = v.mode === 'starting' ? `$(loading~spin) Switchyard · ${port}` : `$(radio-tower) Switchyard stopped · ${port}`;
@@ -48,6 +49,7 @@ export function statusBarContent(v: ProxyView): StatusBarContent {
   }
   if (v.stats) lines.push(`requests: ${v.stats.requests.total} (${v.stats.requests.failed} failed, ${v.stats.requests.inFlight} in flight)`);
   if (v.problem) lines.push(`note: ${v.problem}`);
+  if (v.crash) lines.push(`Started again after the proxy process stopped unexpectedly at ${new Date(v.crash.at).toLocaleTimeString()}: ${v.crash.message.replace(/ Starting it again in \d+ s\.$/, '')}`);
   lines.push('', 'Click for actions.');
   return { text: `$(radio-tower) Switchyard ${healthy}/${total} · ${port}`, tooltip: lines.join('\n'), level };
 }
@@ -68,6 +70,10 @@ export class StatusBar extends Disposable {
   /** What the item shows right now (tests read it). */
   get text(): string {
     return this.item.text;
+  }
+
+  get tooltip(): string {
+    return String(this.item.tooltip ?? '');
   }
 
   update(): void {

@@ -48,6 +48,8 @@ export class TailLogsPanel extends Disposable {
       }),
     );
     this._register(service.onDidChangeMode(() => this.page.session.setBanner(this.banner())));
+    // Following another window starts from its backlog: the page starts over with it.
+    this._register(requests.onDidReplace(() => this.page.session.isLive && this.page.session.start()));
   }
 
   get isOpen(): boolean {
@@ -70,8 +72,8 @@ export class TailLogsPanel extends Disposable {
 
   private banner(): string {
     const v = this.service.view();
-    if (v.mode === 'remote') return `The proxy on ${v.url} runs in another VS Code window${v.owner ? ` (pid ${v.owner.pid})` : ''}; its requests are logged there. Requests appear here once this window serves.`;
-    if (v.mode !== 'serving') return `The proxy is not running in this window (${v.mode}).`;
+    if (v.mode === 'remote') return `The proxy on ${v.url} runs in another VS Code window${v.owner ? ` (pid ${v.owner.pid})` : ''}; these are the requests it serves, live.`;
+    if (v.mode !== 'serving') return `The proxy is not running (${v.mode}); the requests shown are the last ones seen.`;
     return '';
   }
 }

@@ -86,6 +86,10 @@ function statusText(v: ProxyView): { label: string; description: string; icon: v
         tooltip: `Another program holds ${where}. Pick another port in switchyard.port.`,
       };
     case 'failed':
+      if (v.crash?.restartAt !== undefined) {
+        return { label: 'Restarting…', description: 'the proxy process stopped unexpectedly', icon: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('list.warningForeground')), tooltip: v.crash.message };
+      }
+      return { label: 'Not running', description: v.problem ?? '', icon: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')), tooltip: v.problem ?? '' };
     case 'invalid':
       return { label: 'Not running', description: v.problem ?? '', icon: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')), tooltip: v.problem ?? '' };
     default:

@@ -119,3 +119,34 @@ test('retry-after parsing covers the headers providers send', () => {
   assert.equal(retryAfterMs({ 'x-ratelimit-reset-tokens': '250ms' }, now), 250);
   assert.equal(retryAfterMs({}, now), undefined);
 });
+
+test('the latency strategy prefers the fastest endpoint (within 20% or 1 ms, spread by weight), explores unmeasured ones, and follows a change', () => {
+  const health = new MemoryHealthStore(DEFAULT_HEALTH);
+  const b = new Balancer(health);
+  const c = cluster([{ name: 'slow' }, { name: 'fast' }, { name: 'fast-too' }, { name: 'new' }], 'latency');
+  const answer = (id: string, ttfbMs: number) => {
+    health.begin(id);
+    health.end(id, undefined, 'OK', 'ok', ttfbMs);
+  };
+  const counts = (n: number) => {
+    const seen: Record<string, number> = {};
+    for (let i = 0; i < n; i++) {
+      const p = b.pick({ cluster: c, avoidEndpoints: none, usedKeys: none });
+      assert.equal(p.kind, 'target');
+      const name = p.kind === 'target' ? p.endpoint.name : '';
+      seen[name] = (seen[name] ?? 0) + 1;
+    }
+    return seen;
+  };
+  answer('c/slow', 900);
+  answer('c/fast', 100);
+  answer('c/fast-too', 110);
+  // Not measured yet: counts as fastest, so it gets tried.
+  assert.deepEqual(counts(3), { new: 3 });
+  answer('c/new', 2000);
+  assert.deepEqual(counts(100), { fast: 50, 'fast-too': 50 }, 'the two within 20% of the best share; the slow ones get nothing');
+  // fast slows down (the moving average follows), slow becomes the fastest.
+  for (let i = 0; i < 10; i++) answer('c/fast', 3000);
+  for (let i = 0; i < 10; i++) answer('c/slow', 50);
+  assert.deepEqual(counts(10), { slow: 10 });
+});

@@ -1,8 +1,12 @@
 // Several windows: a port served by another Switchyard is watched (its stats shown) and taken over when it goes away; a foreign holder is reported.
 import * as assert from 'assert';
 import * as net from 'net';
+import * as vscode from 'vscode';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
+import { Commands } from '../../../src/vscode/constants';
 import { Switchyard, validateConfig } from '../../../src/core';
+import { coreDashboardSource } from '../../../src/dashboard/coreSource';
+import { handleDashboardRequest } from '../../../src/dashboard/headless';
 import { api, cluster, configure, freePort, resetSettings, send, startUpstream, Upstream, waitFor } from './helpers';
 
 suite('other windows', () => {
@@ -22,10 +26,17 @@ suite('other windows', () => {
     await Promise.all([mine.close(), theirs.close()]);
   });
 
-  test('when another Switchyard owns the port, this window shows its stats, then takes over when it goes away', async function () {
+  test('when another Switchyard owns the port, this window follows its state and its requests live, then takes over when it goes away', async function () {
     this.timeout(30_000);
     const port = await freePort();
-    other = new Switchyard({ config: validateConfig({ port, clusters: [cluster('theirs', [theirs])] }), writeRequestLog: false, usageFile: false });
+    // As another window's proxy process does: the core with the event feed mounted.
+    const o: Switchyard = new Switchyard({
+      config: validateConfig({ port, clusters: [cluster('theirs', [theirs])] }),
+      writeRequestLog: false,
+      usageFile: false,
+      routes: (req, res): boolean => handleDashboardRequest(req, res, { source: coreDashboardSource(o), distDir: __dirname }),
+    });
+    other = o;
     await other.start(port, '127.0.0.1');
     assert.strictEqual((await send(port)).headers['x-switchyard-endpoint'], 'theirs');
 
@@ -41,6 +52,17 @@ suite('other windows', () => {
     a.tree.refresh();
     const clusters = a.tree.getChildren().filter((n) => n.kind === 'cluster').map((n) => (n.kind === 'cluster' ? n.cluster : ''));
     assert.deepStrictEqual(clusters, ['theirs']);
+
+    // Requests the other window serves reach this window's Tail Logs as they happen, over /_switchyard/events.
+    await vscode.commands.executeCommand(Commands.tailLogs, { filter: 'all', text: 'theirs' });
+    const before = a.requests.all().length;
+    for (let i = 0; i < 3; i++) assert.strictEqual((await send(port)).status, 200);
+    await waitFor('their requests in this window', () => a.requests.all().length >= before + 3);
+    assert.ok(a.requests.all().slice(-3).every((r) => r.endpoint === 'theirs'));
+    await waitFor('Tail Logs to show them', () => a.tail.state().matching >= 3);
+    const countBefore = a.service.view().stats?.requests.total ?? 0;
+    await send(port);
+    await waitFor('the pushed snapshot to count it', () => (a.service.view().stats?.requests.total ?? 0) > countBefore, 3000);
 
     const stoppedAt = Date.now();
     await other.stop(0);
@@ -62,7 +84,8 @@ suite('other windows', () => {
     await configure({ port });
     const v = await waitFor('foreign mode', () => (a.service.view().mode === 'foreign' ? a.service.view() : undefined));
     assert.strictEqual(v.holder?.kind, 'foreign');
-    if (v.holder?.kind === 'foreign' && process.platform === 'linux') assert.strictEqual(v.holder.pid, process.pid);
+    // This platform (Linux) names the holder: the squatter is this extension host.
+    assert.strictEqual(v.holder.kind === 'foreign' ? v.holder.pid : undefined, process.pid);
     await waitFor('the status bar to say the port is taken', () => a.statusBar.text.includes(`:${port} taken`));
     await new Promise<void>((r) => squatter.close(() => r()));
     await waitFor('the proxy to start once the port is free', () => a.service.view().mode === 'serving', 12_000);

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { CodexSetup } from './vscode/codexSetup';
 import { CommandController } from './vscode/commands';
+import { DashboardPanel } from './vscode/dashboardPanel';
 import { ContextKeys, OUTPUT_CHANNEL_NAME, Settings, TREE_VIEW_ID } from './vscode/constants';
 import { DiagnosticsState } from './vscode/diagnosticsState';
 import { ChannelLogger, RequestLogBuffer } from './vscode/log';
@@ -26,6 +27,7 @@ export interface SwitchyardApi {
   readonly requests: RequestLogBuffer;
   readonly statusBar: StatusBar;
   readonly tail: TailLogsPanel;
+  readonly dashboard: DashboardPanel;
   /** Settles when the first settings read (and start, with autoStart) is done. */
   readonly ready: Promise<void>;
 }
@@ -41,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const tokens = new SecretTokenStore(context.secrets);
   const requests = new RequestLogBuffer();
   let treeView: vscode.TreeView<TreeNode> | undefined;
+  let dashboard: DashboardPanel | undefined;
   const proxy = new ProxyService({
     tokens,
     logger,
@@ -49,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     notifier: new Notifier(tokens),
     readSettings: readConfig,
     autoStart: () => readSetting(Settings.autoStart, true),
-    wantsFastUpdates: () => vscode.window.state.focused || treeView?.visible === true,
+    wantsFastUpdates: () => vscode.window.state.focused || treeView?.visible === true || dashboard?.isVisible === true,
     logLevel: () => readSetting(Settings.logLevel, 'info'),
     cliPath: context.asAbsolutePath('dist/cli.js'),
     usageFile: vscode.Uri.joinPath(context.globalStorageUri, 'usage.json').fsPath,
@@ -65,10 +68,11 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const statusBar = new StatusBar(proxy);
   const stats = new StatsDocumentProvider(proxy);
   const tail = new TailLogsPanel(requests, proxy);
-  context.subscriptions.push(diagnostics, tree, treeView, statusBar, stats, tail);
+  dashboard = new DashboardPanel(proxy, requests);
+  context.subscriptions.push(diagnostics, tree, treeView, statusBar, stats, tail, dashboard);
   context.subscriptions.push(new TerminalEnvironment(context.environmentVariableCollection, proxy));
   const codex = new CodexSetup(proxy, context.globalState);
-  context.subscriptions.push(codex, new CommandController({ service: proxy, tokens, channel, tree, stats, tail, diagnostics, codex }));
+  context.subscriptions.push(codex, new CommandController({ service: proxy, tokens, channel, tree, stats, tail, dashboard, diagnostics, codex }));
 
   const setContext = () => {
     const v = proxy.view();
@@ -89,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
 
   const ready = proxy.initialize();
   ready.then(() => codex.offer(), showFailure).then(undefined, showFailure);
-  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, ready };
+  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, dashboard, ready };
 }
 
 /** A failure of work nobody awaits (already logged by the service): a message, not an unhandled rejection. */

@@ -16,7 +16,30 @@ type RecordWithUsage = RequestRecord & { usage?: Partial<RecordedUsage> | null; 
 
 /** Maps the core's records and transitions to `TrafficHistory` calls; endpoint and key ids are resolved through the snapshot. */
 export class HistoryRecorder {
+  /** Endpoint and key ids whose starting state this process has recorded. */
+  private readonly started = new Set<string>();
+
   constructor(private readonly history: TrafficHistory, private readonly snapshot: () => RuntimeSnapshot) {}
+
+  /**
+   * Records the starting state (healthy, ok) of each endpoint and key this process has not seen yet: at
+   * start and after a config change, so the dashboard's bands begin when a target became known.
+   */
+  observeTargets(at: number = Date.now()): void {
+    for (const c of this.snapshot().clusters) {
+      for (const e of c.endpoints) {
+        if (!this.started.has(e.id)) {
+          this.started.add(e.id);
+          this.history.recordState({ at, cluster: c.name, endpoint: e.name, state: 'healthy' });
+        }
+        for (const k of e.keys) {
+          if (this.started.has(k.id)) continue;
+          this.started.add(k.id);
+          this.history.recordState({ at, cluster: c.name, endpoint: e.name, key: k.suffix, state: 'ok' });
+        }
+      }
+    }
+  }
 
   /** One finished request with its attempts (a stale pooled socket retried at once is not counted against anyone). */
   request(record: RequestRecord): void {

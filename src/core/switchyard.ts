@@ -114,6 +114,7 @@ export class Switchyard {
     this.openUsageFile(options.config);
     this.history = this.openHistory();
     this.recorder = new HistoryRecorder(this.history, () => this.snap);
+    this.recorder.observeTargets();
     this.health.onChange(() => this.emitChange());
     this.health.onTransition((t) => {
       this.logTransition(t);
@@ -138,6 +139,7 @@ export class Switchyard {
     });
     this.openRequestLog(options.config);
     this.history.retain(clusterStats(this.snap, this.health));
+    this.recorder.observeTargets();
   }
 
   get config(): SwitchyardConfig {

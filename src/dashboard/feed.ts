@@ -59,8 +59,6 @@ export interface SnapshotCluster {
  * the fields it is gaining optional; `ProxyStats` is assignable to it.
  */
 export interface DashboardSnapshot {
-  /** Grows with every change. */
-  version?: number;
   activeCluster?: string;
   activeClusters?: { anthropic?: string; openai?: string };
   listening?: { host: string; port: number } | null;

@@ -4,10 +4,19 @@ import type { HistoryRange, HistoryView } from '../core/history';
 import type { DashboardMode, DashboardRequest, DashboardSnapshot, HostMessage, PageMessage, RequestFilter } from './feed';
 import { isRequestFilter } from './requestFilter';
 
-/** The history as the dashboard reads it (a `TrafficHistory` is one). */
+/**
+ * The history as the dashboard reads it: a `TrafficHistory` in this process answers at once, a window's
+ * proxy process answers over its pipe (undefined when it has none to give).
+ */
 export interface HistorySource {
-  view(range: HistoryRange, cluster?: string): HistoryView;
-  latest(range: HistoryRange, since: number, cluster?: string): HistoryView;
+  view(range: HistoryRange, cluster?: string): HistoryView | Promise<HistoryView | undefined>;
+  latest(range: HistoryRange, since: number, cluster?: string): HistoryView | Promise<HistoryView | undefined>;
+}
+
+/** Runs `use` with the value now when there is one, or when the promise settles (a failed read is undefined). */
+function whenAnswered<T>(value: T | Promise<T | undefined>, use: (v: T | undefined) => void): void {
+  if (value instanceof Promise) value.then(use, () => use(undefined));
+  else use(value);
 }
 
 /** Where a dashboard's data comes from; the extension and the headless server each build one. */
@@ -58,6 +67,9 @@ export class DashboardSession {
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
   private historyTimer: ReturnType<typeof setInterval> | undefined;
   private lastBucket: number | undefined;
+  /** Bumped by each restart, so an answer for an earlier range or cluster is dropped. */
+  private historyGeneration = 0;
+  private historyPending = false;
   private shownCluster: string | undefined;
   private filter: { filter: RequestFilter; text: string } | undefined;
   private banner = '';
@@ -169,21 +181,32 @@ export class DashboardSession {
     }, this.options.requestBatchMs ?? 150);
   }
 
-  /** A full view now, then deltas on the range's tick. */
+  /** A full view now, then deltas on the range's tick (one read at a time). */
   private restartHistory(): void {
     clearInterval(this.historyTimer);
     this.historyTimer = undefined;
+    const generation = ++this.historyGeneration;
+    this.historyPending = false;
     const history = this.source.history;
     if (!this.live || this.options.mode !== 'dashboard' || !history || this.options.withoutHistory) return;
     this.shownCluster = this.cluster ?? activeOf(this.source.snapshot());
     const range = this.range;
-    const view = history.view(range, this.shownCluster);
-    this.lastBucket = view.times[view.times.length - 1];
-    this.options.post({ type: 'history', range, view });
+    const current = () => generation === this.historyGeneration && this.live;
+    whenAnswered(history.view(range, this.shownCluster), (view) => {
+      if (!current() || !view) return;
+      this.lastBucket = view.times[view.times.length - 1];
+      this.options.post({ type: 'history', range, view });
+    });
     this.historyTimer = setInterval(() => {
-      const delta = history.latest(range, this.lastBucket ?? 0, this.shownCluster);
-      this.lastBucket = delta.times[delta.times.length - 1] ?? this.lastBucket;
-      this.options.post(delta.kind === 'full' ? { type: 'history', range, view: delta } : { type: 'historyDelta', range, delta });
+      if (this.historyPending) return;
+      this.historyPending = true;
+      whenAnswered(history.latest(range, this.lastBucket ?? 0, this.shownCluster), (delta) => {
+        if (!current()) return;
+        this.historyPending = false;
+        if (!delta) return;
+        this.lastBucket = delta.times[delta.times.length - 1] ?? this.lastBucket;
+        this.options.post(delta.kind === 'full' ? { type: 'history', range, view: delta } : { type: 'historyDelta', range, delta });
+      });
     }, (this.options.historyTickMs ?? defaultHistoryTick)(range));
   }
 }

@@ -11,6 +11,8 @@ import type { FromProxy, KeySet, StartOptions, StartResult, ToProxy } from './me
 
 /** How long a proxy whose window went away lets its streams run on before exiting (another window takes the port then). */
 const ORPHAN_GRACE_MS = 3000;
+/** How often the proxy checks that the window that started it is still its parent. */
+const PARENT_CHECK_MS = 5000;
 /** Request records leave in batches: one IPC message per turn of the loop, not per request. */
 const RECORD_BATCH_MS = 50;
 
@@ -136,8 +138,17 @@ export function runProxyProcess(): void {
     }
   });
   // The window's extension host went away (closed, reloaded, crashed): free the port for another window.
-  process.on('disconnect', () => {
+  const orphaned = () => {
     void stop(ORPHAN_GRACE_MS).then(() => process.exit(0));
     setTimeout(() => process.exit(0), ORPHAN_GRACE_MS + 2000).unref();
-  });
+  };
+  process.once('disconnect', orphaned);
+  // A second check in case the pipe's end is never noticed: re-parented means the host is gone.
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    orphaned();
+  }, PARENT_CHECK_MS);
+  watch.unref();
 }

@@ -35,6 +35,9 @@ export function describeExit(e: ProxyExit): string {
   return `it exited with code ${e.code}`;
 }
 
+/** The proxy's heap cap: far above what 500 open streams need (about 20 MB), far below the machine's memory. */
+const HEAP_LIMIT_MB = 512;
+
 export class ProxyProcess {
   readonly exited: Promise<ProxyExit>;
   private readonly child: ChildProcess;
@@ -51,9 +54,9 @@ export class ProxyProcess {
   constructor(cliPath: string, private readonly on: ProxyProcessEvents) {
     this.child = fork(cliPath, [PROXY_PROCESS_ARG], {
       execPath: process.execPath,
-      // The host's own flags (an inspector port, say) are not for the proxy.
-      execArgv: [],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      // The host's own flags (an inspector port, say) are not for the proxy; a leak ends the proxy, not the machine.
+      execArgv: [`--max-old-space-size=${HEAP_LIMIT_MB}`],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ELECTRON_NO_ASAR: '1' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });

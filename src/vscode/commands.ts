@@ -4,10 +4,11 @@ import * as vscode from 'vscode';
 import type { Protocol, Strategy } from '../core/config';
 import { activeClusterName, PROTOCOLS } from '../core/config';
 import { redactText } from '../diagnostics/redact';
-import { Commands, Settings } from './constants';
+import { COMMAND_ALIASES, Commands, Settings } from './constants';
 import { diagnose, diagnosticsSummary, knownSecrets } from './diagnostics';
 import type { DiagnosticsResult } from './diagnostics';
 import type { CodexSetup, CodexSetupArgs } from './codexSetup';
+import type { DashboardPanel } from './dashboardPanel';
 import type { DiagnosticsState } from './diagnosticsState';
 import { Disposable } from './dispose';
 import { clusterHealth, parseKeys } from './format';
@@ -34,7 +35,7 @@ export interface CommandArgs extends CodexSetupArgs {
   baseUrl?: string;
   endpointName?: string;
   weight?: number;
-  /** addTokens: keys, one per line (or separated by spaces/commas). */
+  /** addKeys: keys, one per line (or separated by spaces/commas). */
   text?: string;
   /** removeEndpoint: skip the confirmation dialog. */
   skipConfirmation?: boolean;
@@ -46,7 +47,7 @@ export interface CommandArgs extends CodexSetupArgs {
   pick?: string;
 }
 
-export interface AddTokensResult {
+export interface AddKeysResult {
   cluster: string;
   endpoint: string;
   added: number;
@@ -61,6 +62,7 @@ export interface CommandDeps {
   tree: EndpointTreeProvider;
   stats: StatsDocumentProvider;
   tail: TailLogsPanel;
+  dashboard: DashboardPanel;
   diagnostics: DiagnosticsState;
   codex: CodexSetup;
 }
@@ -114,11 +116,12 @@ export class CommandController extends Disposable {
       [Commands.restartProxy]: () => this.restartProxy(),
       [Commands.addCluster]: (a) => this.addCluster(a),
       [Commands.addEndpoint]: (a) => this.addEndpoint(a),
-      [Commands.addTokens]: (a) => this.addTokens(a),
-      [Commands.removeToken]: (a) => this.removeToken(a),
+      [Commands.addKeys]: (a) => this.addKeys(a),
+      [Commands.removeKey]: (a) => this.removeKey(a),
       [Commands.switchCluster]: (a) => this.switchCluster(a),
       [Commands.showLogs]: () => d.channel.show(true),
       [Commands.tailLogs]: (a) => d.tail.show({ filter: a?.filter, text: a?.text }),
+      [Commands.openDashboard]: () => d.dashboard.show(),
       [Commands.runDiagnostics]: (a) => this.runDiagnostics(a),
       [Commands.copyDiagnosticsReport]: () => this.copyDiagnosticsReport(),
       [Commands.copyBaseUrl]: (a) => this.copyBaseUrl(a),
@@ -134,6 +137,9 @@ export class CommandController extends Disposable {
     };
     for (const [id, handler] of Object.entries(handlers)) {
       this._register(vscode.commands.registerCommand(id, (arg?: CommandArgs) => this.run(id, () => handler(arg))));
+    }
+    for (const [old, id] of Object.entries(COMMAND_ALIASES)) {
+      this._register(vscode.commands.registerCommand(old, (arg?: CommandArgs) => vscode.commands.executeCommand(id, arg)));
     }
   }
 
@@ -284,7 +290,7 @@ export class CommandController extends Disposable {
     if (offerKeys) {
       const addKeys = 'Add Keys';
       const choice = await vscode.window.showInformationMessage(`Added endpoint "${name}" to "${cluster}". Without keys, clients' own keys are passed through.`, addKeys);
-      if (choice === addKeys) await vscode.commands.executeCommand(Commands.addTokens, { cluster, endpoint: name });
+      if (choice === addKeys) await vscode.commands.executeCommand(Commands.addKeys, { cluster, endpoint: name });
     }
     return { cluster, endpoint: name };
   }
@@ -363,8 +369,8 @@ export class CommandController extends Disposable {
 
   // ---- keys ----
 
-  private async addTokens(a: CommandArgs = {}): Promise<AddTokensResult | undefined> {
-    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Add Tokens — to which endpoint?', a);
+  private async addKeys(a: CommandArgs = {}): Promise<AddKeysResult | undefined> {
+    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Add Keys — to which endpoint?', a);
     this.requireEndpoint(cluster, endpoint);
     const stored = new Set(this.d.tokens.tokensFor(cluster, endpoint));
     const text = a.text ?? (await this.askForKeys(cluster, endpoint, stored));
@@ -385,7 +391,7 @@ export class CommandController extends Disposable {
   /** A masked input box; pasted lines arrive space-separated (the box is one line), which parseKeys splits. */
   private askForKeys(cluster: string, endpoint: string, stored: Set<string>): Thenable<string | undefined> {
     return vscode.window.showInputBox({
-      title: `Switchyard: Add Tokens to ${cluster}/${endpoint}`,
+      title: `Switchyard: Add Keys to ${cluster}/${endpoint}`,
       prompt: 'Paste one or more keys (separated by newlines, spaces or commas). They go to SecretStorage only.',
       password: true,
       ignoreFocusOut: true,
@@ -399,8 +405,8 @@ export class CommandController extends Disposable {
     });
   }
 
-  private async removeToken(a: CommandArgs = {}): Promise<number> {
-    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Remove Token — from which endpoint?', a);
+  private async removeKey(a: CommandArgs = {}): Promise<number> {
+    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Remove Key — from which endpoint?', a);
     let suffix = a.suffix;
     if (!suffix) {
       const suffixes = this.d.tokens.suffixes(cluster, endpoint);
@@ -411,7 +417,7 @@ export class CommandController extends Disposable {
       const states = this.d.service.view().stats?.clusters.find((c) => c.name === cluster)?.endpoints.find((e) => e.name === endpoint)?.tokens ?? [];
       suffix = must(await vscode.window.showQuickPick(
         suffixes.map((s) => ({ label: s, description: states.find((k) => k.suffix === s)?.state ?? '' })),
-        { title: `Switchyard: Remove Token from ${cluster}/${endpoint}`, placeHolder: 'Which key?' },
+        { title: `Switchyard: Remove Key from ${cluster}/${endpoint}`, placeHolder: 'Which key?' },
       )).label;
     }
     const removed = await this.d.tokens.remove(cluster, endpoint, suffix);
@@ -531,10 +537,11 @@ export class CommandController extends Disposable {
       items.push({ label: '$(copy) Copy Base URL', command: Commands.copyBaseUrl });
       items.push({ label: '$(terminal) Point Codex at Switchyard', command: Commands.pointCodex });
       items.push({ label: '$(layers) Switch Cluster', command: Commands.switchCluster });
-      items.push({ label: '$(key) Add Tokens', command: Commands.addTokens });
+      items.push({ label: '$(key) Add Keys', command: Commands.addKeys });
       items.push({ label: '$(plug) Add Endpoint', command: Commands.addEndpoint });
     }
     items.push({ label: '$(output) Show Logs', command: Commands.showLogs });
+    items.push({ label: '$(graph) Open Dashboard', command: Commands.openDashboard });
     items.push({ label: '$(list-flat) Tail Logs', command: Commands.tailLogs });
     items.push({ label: '$(json) Open Stats', command: Commands.openStats });
     items.push({ label: '$(pulse) Run Diagnostics', command: Commands.runDiagnostics });

@@ -9,11 +9,12 @@ export const Commands = {
   restartProxy: 'switchyard.restartProxy',
   addCluster: 'switchyard.addCluster',
   addEndpoint: 'switchyard.addEndpoint',
-  addTokens: 'switchyard.addTokens',
-  removeToken: 'switchyard.removeToken',
+  addKeys: 'switchyard.addKeys',
+  removeKey: 'switchyard.removeKey',
   switchCluster: 'switchyard.switchCluster',
   showLogs: 'switchyard.showLogs',
   tailLogs: 'switchyard.tailLogs',
+  openDashboard: 'switchyard.openDashboard',
   runDiagnostics: 'switchyard.runDiagnostics',
   copyDiagnosticsReport: 'switchyard.copyDiagnosticsReport',
   copyBaseUrl: 'switchyard.copyBaseUrl',
@@ -28,6 +29,12 @@ export const Commands = {
   probeEndpoint: 'switchyard.probeEndpoint',
   removeEndpoint: 'switchyard.removeEndpoint',
 } as const;
+
+/** Earlier names of commands, still registered so keybindings and scripts that use them keep working. */
+export const COMMAND_ALIASES: Readonly<Record<string, string>> = {
+  'switchyard.addTokens': Commands.addKeys,
+  'switchyard.removeToken': Commands.removeKey,
+};
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

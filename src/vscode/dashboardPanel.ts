@@ -7,9 +7,8 @@ import { dashboardHtml } from '../dashboard/html';
 import { DashboardSession, DashboardSource } from '../dashboard/session';
 import { EXTENSION_ID } from './constants';
 import { Disposable, toDisposable } from './dispose';
-
-/** The command the lead registers (and declares in package.json) to open the dashboard. */
-export const OPEN_DASHBOARD_COMMAND = 'switchyard.openDashboard';
+import type { RequestLogBuffer } from './log';
+import type { ProxyService } from './proxyService';
 
 export type { DashboardSource } from '../dashboard/session';
 
@@ -94,16 +93,54 @@ export class PagePanel extends Disposable {
 export class DashboardPanel extends Disposable {
   private readonly page: PagePanel;
 
-  constructor(source: DashboardSource, extensionUri?: vscode.Uri) {
+  constructor(private readonly service: ProxyService, requests: RequestLogBuffer, extensionUri?: vscode.Uri) {
     super();
-    this.page = this._register(new PagePanel({ viewType: 'switchyard.dashboard', title: 'Switchyard: Dashboard', mode: 'dashboard', source, extensionUri }));
+    this.page = this._register(new PagePanel({ viewType: 'switchyard.dashboard', title: 'Switchyard: Dashboard', mode: 'dashboard', source: windowSource(service, requests), extensionUri }));
+    this._register(service.onDidChangeMode(() => this.page.session.setBanner(this.banner())));
+    // Following another window starts from its backlog: the page starts over with it.
+    this._register(requests.onDidReplace(() => this.page.session.isLive && this.page.session.start()));
   }
 
   get isOpen(): boolean {
     return this.page.isOpen;
   }
 
+  get isVisible(): boolean {
+    return this.page.isVisible;
+  }
+
   show(): void {
+    this.page.session.setBanner(this.banner());
     this.page.show();
   }
+
+  private banner(): string {
+    const v = this.service.view();
+    if (v.mode === 'remote') return `The proxy on ${v.url} runs in another VS Code window, which keeps its history: the charts are there (or at ${v.url}/_switchyard/dashboard); its state and requests are shown here live.`;
+    if (v.mode !== 'serving') return `The proxy is not running (${v.mode}); the charts resume when it serves.`;
+    return '';
+  }
+}
+
+/**
+ * The dashboard's data in a window: the snapshots and requests this window already receives (pushed by its
+ * proxy process, or followed from another window), and the history read from the proxy process on demand.
+ */
+export function windowSource(service: ProxyService, requests: RequestLogBuffer): DashboardSource {
+  return {
+    snapshot: () => service.view().stats,
+    history: {
+      view: (range, cluster) => service.history(range, cluster),
+      latest: (range, since, cluster) => service.history(range, cluster, since),
+    },
+    recentRequests: () => requests.all(),
+    onSnapshot: (listener) => {
+      const sub = service.onDidChange(listener);
+      return () => sub.dispose();
+    },
+    onRequests: (listener) => {
+      const sub = requests.onDidAppend(listener);
+      return () => sub.dispose();
+    },
+  };
 }

@@ -141,7 +141,6 @@ class ScriptedProxy implements DashboardSource {
   snapshot(): DashboardSnapshot {
     const now = Date.now();
     return {
-      version: this.seq,
       activeCluster: 'main',
       activeClusters: { anthropic: 'main' },
       requests: { total: this.seq, inFlight: 2, failed: Math.floor(this.seq / 10) },

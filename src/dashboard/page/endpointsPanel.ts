@@ -73,8 +73,8 @@ export class EndpointsPanel {
         color: stateColor,
         rows: names.map((n) => {
           const h = hist(n);
-          // No change recorded in or before the range: it has been in its present state all along, as far as anyone knows.
-          const initial = h && h.states.at.length === 0 ? (live.find((e) => e.name === n)?.state ?? 'healthy') : 'healthy';
+          // No event at all (a history written before starting states were kept): its present state, as far as anyone knows.
+          const initial = h && h.states.at.length === 0 ? (live.find((e) => e.name === n)?.state ?? 'healthy') : null;
           return { label: n, ...(h && v ? stateBands(h.states, v.start, end, initial) : { bands: [], marks: [] }) };
         }),
       },

@@ -59,7 +59,7 @@ export class KeysPanel {
     const label = (r: KeyRow) => `${r.endpoint} ${r.key}`;
     this.tokens.update({ times, format: fmt.count, series: rows.map((r, i) => ({ label: label(r), color: colors[i % colors.length], dash: i >= colors.length ? [2, 3] : undefined, values: r.hist && v ? perMinute(r.hist.tokens, times, v.bucketMs, Date.now()) : blank })) }, theme);
     const end = v ? Math.min(Date.now(), times[times.length - 1] + v.bucketMs) : Date.now();
-    this.states.update({ times, color: stateColor, rows: rows.map((r) => ({ label: label(r), ...(r.hist && v ? stateBands(r.hist.states, v.start, end, 'ok') : { bands: [], marks: [] }) })) }, theme);
+    this.states.update({ times, color: stateColor, rows: rows.map((r) => ({ label: label(r), ...(r.hist && v ? stateBands(r.hist.states, v.start, end, r.hist.states.at.length === 0 ? 'ok' : null) : { bands: [], marks: [] }) })) }, theme);
     fill(this.table, ...rows.map((r, i) => this.row(r, colors[i % colors.length])));
   }
 

@@ -6,22 +6,22 @@ import type { Band, Mark } from './charts';
 const EXPIRING = new Set(['cooling', 'invalid']);
 
 /**
- * Bands from `start` to `end`: the state before the first event is `initial` (what the health model
- * starts in) unless an event before `start` says otherwise. A key's cooling or invalid state ends by
+ * Bands from `start` to `end`: before the first event the state is `initial`, or unknown (no band) when
+ * that is null — the history records each target's starting state, so there is nothing to draw before it. A key's cooling or invalid state ends by
  * itself at its `until` (no event marks that), an endpoint's open circuit only with the next change.
  */
-export function stateBands(s: StateEvents, start: number, end: number, initial: string): { bands: Band[]; marks: Mark[] } {
+export function stateBands(s: StateEvents, start: number, end: number, initial: string | null): { bands: Band[]; marks: Mark[] } {
   const bands: Band[] = [];
   const marks: Mark[] = [];
-  let state = initial;
+  let state: string | null = initial;
   let from = start;
   let until: number | null = null;
   const close = (to: number) => {
     const stop = Math.min(to, end);
-    if (EXPIRING.has(state) && until !== null && until < stop) {
+    if (state !== null && EXPIRING.has(state) && until !== null && until < stop) {
       if (until > from) bands.push({ from, to: until, state });
       if (stop > Math.max(from, until)) bands.push({ from: Math.max(from, until), to: stop, state: 'ok' });
-    } else if (stop > from) {
+    } else if (state !== null && stop > from) {
       bands.push({ from, to: stop, state });
     }
   };

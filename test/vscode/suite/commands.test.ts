@@ -59,7 +59,7 @@ suite('commands', () => {
 
   test('Open Stats shows the live stats as JSON without keys', async () => {
     const key = ['relay', 'stats', 'suite', 'key', '9Xq2'].join('-');
-    await vscode.commands.executeCommand(Commands.addTokens, { cluster: 'main', endpoint: 'first', text: key });
+    await vscode.commands.executeCommand(Commands.addKeys, { cluster: 'main', endpoint: 'first', text: key });
     await waitFor('the key to reach the proxy', async () => ((await vscode.commands.executeCommand(Commands.openStats, { show: false })) as string).includes('…9Xq2'));
     const text = (await vscode.commands.executeCommand(Commands.openStats)) as string;
     assert.ok(!text.includes(key), 'the key itself never appears');
@@ -131,7 +131,7 @@ suite('commands', () => {
 
   test('Remove Endpoint drops it from the settings and its keys from SecretStorage', async () => {
     const a = await api();
-    await vscode.commands.executeCommand(Commands.addTokens, { cluster: 'main', endpoint: 'second', text: 'sk-remove-me-0001\nsk-remove-me-0002' });
+    await vscode.commands.executeCommand(Commands.addKeys, { cluster: 'main', endpoint: 'second', text: 'sk-remove-me-0001\nsk-remove-me-0002' });
     assert.strictEqual(a.tokens.tokensFor('main', 'second').length, 2);
     const removed = await vscode.commands.executeCommand(Commands.removeEndpoint, { cluster: 'main', endpoint: 'second', skipConfirmation: true });
     assert.strictEqual(removed, true);

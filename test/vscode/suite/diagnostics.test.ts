@@ -38,7 +38,7 @@ suite('diagnostics in the tree and the clipboard', () => {
       clusters: [{ name: 'diag', protocol: 'anthropic', endpoints: [{ name: 'healthy', baseUrl: healthy.url }, { name: 'refused', baseUrl: `http://127.0.0.1:${refusedPort}` }] }],
     });
     const port = await servingPort();
-    await vscode.commands.executeCommand(Commands.addTokens, { cluster: 'diag', endpoint: 'healthy', text: KEY });
+    await vscode.commands.executeCommand(Commands.addKeys, { cluster: 'diag', endpoint: 'healthy', text: KEY });
     assert.strictEqual((await send(port, { prompt: PROMPT })).status, 200);
     const a = await api();
     await vscode.commands.executeCommand('workbench.view.extension.switchyard');

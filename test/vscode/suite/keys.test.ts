@@ -1,8 +1,8 @@
-// Keys: Add Tokens stores many at once in SecretStorage only, the proxy uses them at once, Remove Token drops one.
+// Keys: Add Keys stores many at once in SecretStorage only, the proxy uses them at once, Remove Key drops one.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
-import type { AddTokensResult } from '../../../src/vscode/commands';
+import type { AddKeysResult } from '../../../src/vscode/commands';
 import { validateConfig } from '../../../src/core';
 import { Commands } from '../../../src/vscode/constants';
 import { SecretTokenStore, secretKey } from '../../../src/vscode/secretTokens';
@@ -22,7 +22,7 @@ async function userSettingsText(): Promise<string> {
   return text;
 }
 
-suite('tokens', () => {
+suite('keys', () => {
   let up: Upstream;
   let port: number;
   const keys = Array.from({ length: 28 }, (_, i) => key(i));
@@ -44,12 +44,12 @@ suite('tokens', () => {
   test('28 keys pasted at once are added in well under a second, duplicates and non-keys ignored', async () => {
     const text = [...keys, keys[0], keys[5], 'short', ''].join('\n');
     const started = Date.now();
-    const result = (await vscode.commands.executeCommand(Commands.addTokens, { cluster: 'main', endpoint: 'keyed', text })) as AddTokensResult;
+    const result = (await vscode.commands.executeCommand(Commands.addKeys, { cluster: 'main', endpoint: 'keyed', text })) as AddKeysResult;
     const elapsed = Date.now() - started;
     assert.strictEqual(result.added, 28);
     assert.strictEqual(result.rejected.length, 1, 'the 5-character entry is not a key');
     assert.ok(elapsed < 800, `adding 28 keys took ${elapsed} ms`);
-    const again = (await vscode.commands.executeCommand(Commands.addTokens, { cluster: 'main', endpoint: 'keyed', text: `${keys[3]} ${keys[4]}` })) as AddTokensResult;
+    const again = (await vscode.commands.executeCommand(Commands.addKeys, { cluster: 'main', endpoint: 'keyed', text: `${keys[3]} ${keys[4]}` })) as AddKeysResult;
     assert.strictEqual(again.added, 0);
     assert.strictEqual(again.duplicates, 2);
   });
@@ -85,14 +85,24 @@ suite('tokens', () => {
     assert.ok(!JSON.stringify(children).includes('sk-ant-test'));
   });
 
-  test('Remove Token removes the key named by its suffix', async () => {
+  test('Remove Key removes the key named by its suffix', async () => {
     const a = await api();
     const node: KeyNode = { kind: 'key', id: 'k', cluster: 'main', endpoint: 'keyed', suffix: `…${keys[7].slice(-4)}`, index: 7 };
-    const removed = await vscode.commands.executeCommand(Commands.removeToken, node);
+    const removed = await vscode.commands.executeCommand(Commands.removeKey, node);
     assert.strictEqual(removed, 1);
     assert.strictEqual(a.tokens.tokensFor('main', 'keyed').length, 27);
     assert.ok(!a.tokens.tokensFor('main', 'keyed').includes(keys[7]));
     await waitFor('the stats to list 27 keys', () => a.service.view().stats?.clusters[0].endpoints[0].tokens.length === 27);
+  });
+
+  test('the commands\' earlier names (Add Tokens, Remove Token) still run them, for keybindings that use them', async () => {
+    const a = await api();
+    const extra = `sk-ant-test-alias-${Date.now()}`;
+    const added = (await vscode.commands.executeCommand('switchyard.addTokens', { cluster: 'main', endpoint: 'keyed', text: extra })) as AddKeysResult;
+    assert.strictEqual(added.added, 1);
+    const removed = await vscode.commands.executeCommand('switchyard.removeToken', { cluster: 'main', endpoint: 'keyed', suffix: `…${extra.slice(-4)}` });
+    assert.strictEqual(removed, 1);
+    assert.ok(!a.tokens.tokensFor('main', 'keyed').includes(extra));
   });
 
   test('a SecretStorage that fails to read after a change keeps the cached keys and rejects nothing unseen', async () => {

@@ -44,10 +44,10 @@ const mbText = (b: number) => `${(b / MB).toFixed(1)}`.padStart(7);
 /** Columns side by side for several moments of one or more processes. */
 export function formatBreakdowns(rows: { label: string; m: MemoryBreakdown }[]): string {
   const spaceNames = [...new Set(rows.flatMap((r) => r.m.spaces.filter((s) => s.sizeBytes > 0).map((s) => s.name)))];
-  const width = Math.max(28, ...rows.map((r) => r.label.length)) + 2;
-  const line = (name: string, pick: (m: MemoryBreakdown) => number) => `  ${name.padEnd(34)}${rows.map((r) => mbText(pick(r.m)).padStart(width)).join('')}`;
+  const width = Math.max(10, ...rows.map((r) => r.label.length)) + 2;
+  const line = (name: string, pick: (m: MemoryBreakdown) => number) => `  ${name.padEnd(38)}${rows.map((r) => mbText(pick(r.m)).padStart(width)).join('')}`;
   return [
-    `  ${'MB'.padEnd(34)}${rows.map((r) => r.label.padStart(width)).join('')}`,
+    `  ${'MB'.padEnd(38)}${rows.map((r) => r.label.padStart(width)).join('')}`,
     line('RSS (VmRSS)', (m) => m.rssBytes),
     line('  anonymous', (m) => m.anonymousBytes),
     line('  file-backed (node binary, libs)', (m) => m.fileBytes),

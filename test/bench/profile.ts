@@ -163,12 +163,12 @@ async function compareVariants(variants: { name: string; start: () => Promise<Ch
 
 function formatVariants(rows: VariantResult[]): string {
   const base = rows[0];
-  const head = `  ${'variant'.padEnd(52)}${'req/s'.padStart(8)}${'vs first'.padStart(10)}${'CPU µs/req'.padStart(12)}${'RSS fresh'.padStart(11)}${'RSS warm'.padStart(11)}${`idle ${SETTINGS.idleSeconds} s`.padStart(11)}${'after load'.padStart(12)}`;
+  const head = `  ${'variant'.padEnd(62)}${'req/s'.padStart(8)}${'vs first'.padStart(10)}${'CPU µs/req'.padStart(12)}${'RSS fresh'.padStart(11)}${'RSS warm'.padStart(11)}${`idle ${SETTINGS.idleSeconds} s`.padStart(11)}${'after load'.padStart(12)}`;
   return [
     head,
     ...rows.map((r) => {
       const rps = median(r.reqPerSec);
-      return `  ${r.name.padEnd(52)}${rps.toFixed(0).padStart(8)}${`${((rps / median(base.reqPerSec)) * 100 - 100).toFixed(1)}%`.padStart(10)}${median(r.cpuMicrosPerRequest).toFixed(0).padStart(12)}${mb(r.rssFreshBytes).padStart(11)}${mb(r.rssWarmBytes).padStart(11)}${mb(r.rssIdleBytes).padStart(11)}${mb(r.rssAfterLoadBytes).padStart(12)}`;
+      return `  ${r.name.padEnd(62)}${rps.toFixed(0).padStart(8)}${`${((rps / median(base.reqPerSec)) * 100 - 100).toFixed(1)}%`.padStart(10)}${median(r.cpuMicrosPerRequest).toFixed(0).padStart(12)}${mb(r.rssFreshBytes).padStart(11)}${mb(r.rssWarmBytes).padStart(11)}${mb(r.rssIdleBytes).padStart(11)}${mb(r.rssAfterLoadBytes).padStart(12)}`;
     }),
   ].join('\n');
 }
@@ -192,7 +192,7 @@ async function idleRss(start: () => Promise<Child>, runs: number): Promise<Memor
 }
 
 /** Memory of one process with the inspector: fresh, after a warm-up, with the streams held (each after full GCs, and RSS as it stands). */
-async function breakdownOf(s: Subject): Promise<{ fresh: MemoryBreakdown; warm: MemoryBreakdown; streams: MemoryBreakdown; opened: number }> {
+async function breakdownOf(s: Subject): Promise<{ fresh: MemoryBreakdown; warmAsIs: MemoryBreakdown; warm: MemoryBreakdown; streams: MemoryBreakdown; opened: number }> {
   const child = await s.start(['--inspect=127.0.0.1:0'], `${s.name}-inspected`);
   const session = await connectInspector(child.logFile);
   try {
@@ -201,12 +201,13 @@ async function breakdownOf(s: Subject): Promise<{ fresh: MemoryBreakdown; warm: 
     await sanity(s.name, child.url, s.isSwitchyard);
     await shortWarmup(child.url);
     await settledRss(child.pid);
+    const warmAsIs = await memoryBreakdown(session, child.pid, false);
     const warm = await memoryBreakdown(session, child.pid, true);
     const held = await holdIdleStreams(child.url, SETTINGS.streams);
     await sleep(300);
     const streams = await memoryBreakdown(session, child.pid, true);
     await held.close();
-    return { fresh, warm, streams, opened: held.opened };
+    return { fresh, warmAsIs, warm, streams, opened: held.opened };
   } finally {
     session.close();
     await child.stop();
@@ -345,15 +346,17 @@ export async function profileMain(): Promise<void> {
   progress('memory breakdowns');
   const syB = await breakdownOf(switchyard);
   const pipeB = await breakdownOf(pipe);
-  say(`== memory: V8's view beside RSS (with --inspect; every column after two full GCs) ==`);
+  say(`== memory: V8's view beside RSS (with --inspect; "+GC" columns after two full GCs, "as is" without) ==`);
   say(
     formatBreakdowns([
-      { label: 'switchyard fresh', m: syB.fresh },
-      { label: 'sy warm', m: syB.warm },
-      { label: `sy ${SETTINGS.streams} streams`, m: syB.streams },
-      { label: 'pipe fresh', m: pipeB.fresh },
-      { label: 'pipe warm', m: pipeB.warm },
-      { label: `pipe ${SETTINGS.streams} streams`, m: pipeB.streams },
+      { label: 'sy fresh+GC', m: syB.fresh },
+      { label: 'sy warm as is', m: syB.warmAsIs },
+      { label: 'sy warm+GC', m: syB.warm },
+      { label: `sy ${SETTINGS.streams}str+GC`, m: syB.streams },
+      { label: 'pipe fresh+GC', m: pipeB.fresh },
+      { label: 'pipe warm as is', m: pipeB.warmAsIs },
+      { label: 'pipe warm+GC', m: pipeB.warm },
+      { label: `pipe ${SETTINGS.streams}str+GC`, m: pipeB.streams },
     ]),
   );
   const perStream = (b: { warm: MemoryBreakdown; streams: MemoryBreakdown; opened: number }, pick: (m: MemoryBreakdown) => number) => ((pick(b.streams) - pick(b.warm)) / Math.max(1, b.opened) / 1024).toFixed(1);

@@ -169,7 +169,7 @@ async function main(): Promise<void> {
   say(checksText(checks));
   const seconds = (performance.now() - started) / 1000;
   say('');
-  say(`took ${seconds.toFixed(0)} s; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; figures in ${path.relative(process.cwd(), JSON_OUT) || JSON_OUT}`);
+  say(`took ${seconds.toFixed(0)} s; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; figures in ${path.relative(process.cwd(), JSON_OUT) || JSON_OUT}${QUICK ? '' : ' (and bench-runs/; medians of several: node out/test/bench/medianOfRuns.js test-artifacts/bench-runs/*.json)'}`);
 
   const report: BenchReport = {
     when: new Date().toISOString(),
@@ -182,6 +182,8 @@ async function main(): Promise<void> {
     ratios,
   };
   writeJson(JSON_OUT, report);
+  // Each full run also kept by date, for medianOfRuns.js.
+  if (!QUICK) writeJson(path.join(path.dirname(JSON_OUT), 'bench-runs', `${report.when.replace(/[:.]/g, '-')}.json`), report);
   clearTimeout(limit);
   process.exit(0);
 }

@@ -11,7 +11,7 @@ import { chooseGenerator, LoadGenerator } from './loadGenerator';
 import { formatBreakdowns, memoryBreakdown, MemoryBreakdown } from './memoryBreakdown';
 import { settledRss, shortWarmup } from './memoryPhase';
 import { sanity } from './sanity';
-import { buildSlimCli } from './slimBundle';
+import { asciiOnly, buildCli } from './experimentalBuild';
 import { median } from './stats';
 import { holdIdleStreams } from './streams';
 import { formatSuspects, timeSuspects } from './suspects';
@@ -23,7 +23,7 @@ const SETTINGS = {
   profileIntervalMicros: 500,
   connections: 50,
   streams: 500,
-  variantRounds: QUICK ? 1 : 3,
+  variantRounds: QUICK ? 1 : 5,
   variantBurstSeconds: 2,
   idleSeconds: QUICK ? 5 : 30,
   bareRuns: 3,
@@ -301,19 +301,24 @@ export async function profileMain(): Promise<void> {
   }
 
   // 2. Interleaved variants: what switches and a slimmer bundle (no source change) gain.
-  const slim = await buildSlimCli(dir);
+  const production = await buildCli(dir, { minify: true, dispatchersOnly: false });
+  const slim = await buildCli(dir, { minify: true, dispatchersOnly: true, asciiSource: true });
+  const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
   const variants = await compareVariants(
     [
       { name: 'switchyard (as the bench runs it: log level info)', isSwitchyard: true, start: () => startSwitchyard(dir, upstream.url, { name: 'v-default' }) },
       { name: 'switchyard --log-level warn (no per-request line)', isSwitchyard: true, start: () => startSwitchyard(dir, upstream.url, { name: 'v-warn', cliArgs: ['--log-level', 'warn'] }) },
       { name: 'switchyard under node --max-semi-space-size=2', isSwitchyard: true, start: () => startSwitchyard(dir, upstream.url, { name: 'v-semi2', nodeFlags: ['--max-semi-space-size=2'] }) },
-      { name: `switchyard bundled with undici's dispatchers only (${(slim.bytes / 1024).toFixed(0)} KB)`, isSwitchyard: true, start: () => startSwitchyard(dir, upstream.url, { name: 'v-slim', cli: slim.cli }) },
+      { name: `switchyard minified like --production (${kb(production.bytes)})`, isSwitchyard: true, start: () => startSwitchyard(dir, upstream.url, { name: 'v-min', cli: production.cli }) },
+      { name: `  … + undici's dispatchers only + ASCII source (${kb(slim.bytes)})`, isSwitchyard: true, start: () => startSwitchyard(dir, upstream.url, { name: 'v-slim', cli: slim.cli }) },
       { name: 'naive-pipe', isSwitchyard: false, start: () => startNaivePipe(dir, upstream.url, 'v-pipe') },
     ],
     generator,
   );
   say(`== variants, interleaved (${SETTINGS.variantRounds} rounds of ${SETTINGS.variantBurstSeconds} s bursts; medians; RSS fresh = listening, no request; warm = after the 500-request warm-up; idle = ${SETTINGS.idleSeconds} s later; after load = after all bursts (settled 1 s); no forced GC) ==`);
   say(formatVariants(variants));
+  const devCli = path.join(ROOT, 'dist', 'cli.js');
+  say(`  dist/cli.js (what the bench runs: node esbuild.js, unminified, source map) is ${kb(fs.statSync(devCli).size)}${asciiOnly(devCli) ? '' : ', and not pure ASCII (non-ASCII bytes in bundled comments), so V8 holds its source as a two-byte string'}; the minified one is ${production.asciiOnly ? 'pure ASCII' : 'not pure ASCII'}.`);
   say('');
 
   // 3. What a process costs before any request.
@@ -339,13 +344,13 @@ export async function profileMain(): Promise<void> {
   say(row('naive pipe, listening, no request yet', pipeIdle, bare));
   say(row('switchyard serve (1 endpoint), listening, no request yet', syIdle, bare));
   say(row('switchyard after the 500-request warm-up, settled', syWarm, bare));
-  say(`  dist/cli.js is ${(fs.statSync(path.join(ROOT, 'dist', 'cli.js')).size / 1024).toFixed(0)} KB of JavaScript (undici bundled).`);
   say('');
 
   // 4. Heap vs RSS, through the inspector (which itself adds the amount shown above).
   progress('memory breakdowns');
   const syB = await breakdownOf(switchyard);
   const pipeB = await breakdownOf(pipe);
+  const slimB = await breakdownOf({ name: 'switchyard-min-dispatchers', isSwitchyard: true, start: (flags, name) => startSwitchyard(dir, upstream.url, { name, nodeFlags: flags, cli: slim.cli }) });
   say(`== memory: V8's view beside RSS (with --inspect; "+GC" columns after two full GCs, "as is" without) ==`);
   say(
     formatBreakdowns([
@@ -359,9 +364,19 @@ export async function profileMain(): Promise<void> {
       { label: `pipe ${SETTINGS.streams}str+GC`, m: pipeB.streams },
     ]),
   );
+  say('');
+  say(`  the same for Switchyard minified, with undici's dispatchers only and an ASCII-only source (the last Switchyard variant above):`);
+  say(
+    formatBreakdowns([
+      { label: 'fresh+GC', m: slimB.fresh },
+      { label: 'warm as is', m: slimB.warmAsIs },
+      { label: 'warm+GC', m: slimB.warm },
+      { label: `${SETTINGS.streams}str+GC`, m: slimB.streams },
+    ]),
+  );
   const perStream = (b: { warm: MemoryBreakdown; streams: MemoryBreakdown; opened: number }, pick: (m: MemoryBreakdown) => number) => ((pick(b.streams) - pick(b.warm)) / Math.max(1, b.opened) / 1024).toFixed(1);
   say(`  per stream (streams − warm, ÷ ${SETTINGS.streams}), KB:   RSS   anonymous   heapUsed   external`);
-  for (const [name, b] of [['switchyard', syB], ['naive-pipe', pipeB]] as const) {
+  for (const [name, b] of [['switchyard', syB], ['naive-pipe', pipeB], ['switchyard min+dispatchers+ASCII', slimB]] as const) {
     say(`    ${name.padEnd(38)}${perStream(b, (m) => m.rssBytes).padStart(6)}${perStream(b, (m) => m.anonymousBytes).padStart(12)}${perStream(b, (m) => m.heapUsedBytes).padStart(11)}${perStream(b, (m) => m.externalBytes).padStart(11)}`);
   }
   say('');
@@ -386,7 +401,7 @@ export async function profileMain(): Promise<void> {
 
   // 6. The suspects, timed one by one in this process.
   progress('suspects');
-  say('== suspects: per-request work in src/core timed alone in the bench process (median of 7 batches) ==');
+  say('== suspects: per-request work in src/core timed alone in the bench process (fastest of 7 batches) ==');
   say(formatSuspects(timeSuspects()));
   say('');
 

@@ -8,6 +8,7 @@ import { areaOf, formatSummary, ProfileSummary, readProfile, summarise } from '.
 import { diffTallies, formatTallies, tallyByConstructor, totalBytes } from './heapSnapshotSummary';
 import { connectInspector } from './inspector';
 import { chooseGenerator, LoadGenerator } from './loadGenerator';
+import { clientPool, firstEvents } from './load';
 import { formatBreakdowns, memoryBreakdown, MemoryBreakdown } from './memoryBreakdown';
 import { settledRss, shortWarmup } from './memoryPhase';
 import { sanity } from './sanity';
@@ -27,6 +28,7 @@ const SETTINGS = {
   variantBurstSeconds: 2,
   idleSeconds: QUICK ? 5 : 30,
   bareRuns: 3,
+  sseRequests: QUICK ? 100 : 500,
   timeLimitSeconds: 300,
 };
 const ROOT = path.resolve(__dirname, '../../..');
@@ -163,12 +165,12 @@ async function compareVariants(variants: { name: string; start: () => Promise<Ch
 
 function formatVariants(rows: VariantResult[]): string {
   const base = rows[0];
-  const head = `  ${'variant'.padEnd(62)}${'req/s'.padStart(8)}${'vs first'.padStart(10)}${'CPU µs/req'.padStart(12)}${'RSS fresh'.padStart(11)}${'RSS warm'.padStart(11)}${`idle ${SETTINGS.idleSeconds} s`.padStart(11)}${'after load'.padStart(12)}`;
+  const head = `  ${'variant'.padEnd(62)}${'req/s'.padStart(8)}${'vs first'.padStart(10)}${'CPU µs/req'.padStart(12)}${'RSS fresh'.padStart(11)}${'RSS warm'.padStart(11)}${`idle ${SETTINGS.idleSeconds} s`.padStart(11)}${'after load'.padStart(12)}  CPU µs/req by round`;
   return [
     head,
     ...rows.map((r) => {
       const rps = median(r.reqPerSec);
-      return `  ${r.name.padEnd(62)}${rps.toFixed(0).padStart(8)}${`${((rps / median(base.reqPerSec)) * 100 - 100).toFixed(1)}%`.padStart(10)}${median(r.cpuMicrosPerRequest).toFixed(0).padStart(12)}${mb(r.rssFreshBytes).padStart(11)}${mb(r.rssWarmBytes).padStart(11)}${mb(r.rssIdleBytes).padStart(11)}${mb(r.rssAfterLoadBytes).padStart(12)}`;
+      return `  ${r.name.padEnd(62)}${rps.toFixed(0).padStart(8)}${`${((rps / median(base.reqPerSec)) * 100 - 100).toFixed(1)}%`.padStart(10)}${median(r.cpuMicrosPerRequest).toFixed(0).padStart(12)}${mb(r.rssFreshBytes).padStart(11)}${mb(r.rssWarmBytes).padStart(11)}${mb(r.rssIdleBytes).padStart(11)}${mb(r.rssAfterLoadBytes).padStart(12)}  ${r.cpuMicrosPerRequest.map((c) => c.toFixed(0)).join(' ')}`;
     }),
   ].join('\n');
 }
@@ -233,6 +235,29 @@ async function snapshotsOf(s: Subject) {
     return { warm, streams, opened: held.opened };
   } finally {
     session.close();
+    await child.stop();
+  }
+}
+
+interface SseCost {
+  name: string;
+  firstEventMs: number;
+  cpuMicrosPerRequest: number;
+}
+
+/** Sequential streaming requests, as the first-event figure measures them: their median first event and the proxy's CPU per request. */
+async function sseCost(s: Subject, requests: number): Promise<SseCost> {
+  const child = await s.start([], `${s.name}-sse`);
+  const pool = clientPool(child.url, 1);
+  try {
+    await sanity(s.name, child.url, s.isSwitchyard);
+    await shortWarmup(child.url);
+    await firstEvents(pool, 100);
+    const cpu0 = cpuMicros(child.pid);
+    const r = await firstEvents(pool, requests);
+    return { name: s.name, firstEventMs: median(r.samples), cpuMicrosPerRequest: (cpuMicros(child.pid) - cpu0) / requests };
+  } finally {
+    await pool.destroy();
     await child.stop();
   }
 }
@@ -399,7 +424,15 @@ export async function profileMain(): Promise<void> {
   say(formatTallies(diffTallies(bareTally, pipeSnap.warm), 12));
   say('');
 
-  // 6. The suspects, timed one by one in this process.
+  // 6. What one streaming request costs on the first-event path.
+  progress('sequential SSE');
+  const sse: SseCost[] = [];
+  for (let round = 0; round < 2; round++) for (const subject of [switchyard, pipe]) sse.push(await sseCost(subject, SETTINGS.sseRequests));
+  say(`== sequential streaming requests (as for the first-event figure; ${SETTINGS.sseRequests} per run, 2 runs each, alternating) ==`);
+  for (const c of sse) say(`  ${c.name.padEnd(12)} first event ${c.firstEventMs.toFixed(3)} ms (median), proxy CPU ${c.cpuMicrosPerRequest.toFixed(0)} µs per streaming request`);
+  say('');
+
+  // 7. The suspects, timed one by one in this process.
   progress('suspects');
   say('== suspects: per-request work in src/core timed alone in the bench process (fastest of 7 batches) ==');
   say(formatSuspects(timeSuspects()));

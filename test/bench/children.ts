@@ -195,3 +195,50 @@ export function openFds(pid: number): number {
     return NaN;
   }
 }
+
+export interface MemoryMap {
+  rssBytes: number;
+  /** Anonymous memory: the V8 heap, malloc, stacks, JIT code. */
+  anonymousBytes: number;
+  /** File-backed resident pages: mostly the node binary and shared libraries (shared with every other node process). */
+  fileBytes: number;
+}
+
+/** RSS split into anonymous and file-backed pages, from /proc/<pid>/smaps_rollup (NaN off Linux). */
+export function memoryMap(pid: number): MemoryMap {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+    const rss = field('Rss');
+    const anonymous = field('Anonymous');
+    return { rssBytes: rss, anonymousBytes: anonymous, fileBytes: rss - anonymous };
+  } catch {
+    return { rssBytes: NaN, anonymousBytes: NaN, fileBytes: NaN };
+  }
+}
+
+export interface MachineCpu {
+  /** user + nice + system + steal over all cores, µs: what processes ran. */
+  processMicros: number;
+  /** irq + softirq, µs: on loopback mostly the kernel's TCP work for our own connections, charged to no process. */
+  interruptMicros: number;
+}
+
+/** CPU time the whole machine has used so far (all cores), from /proc/stat; NaN off Linux. */
+export function machineCpu(): MachineCpu {
+  try {
+    const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = cpu;
+    return { processMicros: (user + nice + system + steal) * 10_000, interruptMicros: (irq + softirq) * 10_000 };
+  } catch {
+    return { processMicros: NaN, interruptMicros: NaN };
+  }
+}
+
+/** How busy the machine is with nothing of the bench's running yet: processes' CPU over `ms`, as a share of one core. */
+export async function idleMachineBusy(ms = 1000): Promise<number> {
+  const a = machineCpu();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = machineCpu();
+  return (b.processMicros - a.processMicros + b.interruptMicros - a.interruptMicros) / (ms * 1000);
+}

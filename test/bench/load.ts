@@ -4,7 +4,7 @@ import { Dispatcher, Pool } from 'undici';
 import { MODE_HEADER, UpstreamMode } from './upstream';
 
 export const MESSAGE_PATH = '/v1/messages';
-const BODY = JSON.stringify({ model: 'claude-bench', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+export const MESSAGE_BODY = JSON.stringify({ model: 'claude-bench', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
 const STREAM_BODY = JSON.stringify({ model: 'claude-bench', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] });
 
 /** A keep-alive client pool to one target, sized for the benchmark's concurrency. */
@@ -12,15 +12,14 @@ export function clientPool(url: string, connections: number): Pool {
   return new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
 }
 
+/** The headers of every bench request (wrk sends the same ones). */
+export function messageHeaders(mode: UpstreamMode): Record<string, string> {
+  return { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-client-side', [MODE_HEADER]: mode };
+}
+
 /** Options for one Anthropic-style POST in the given upstream mode. */
 export function messageRequest(mode: UpstreamMode, signal?: AbortSignal): Dispatcher.RequestOptions {
-  return {
-    path: MESSAGE_PATH,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-client-side', [MODE_HEADER]: mode },
-    body: mode === 'json' ? BODY : STREAM_BODY,
-    signal,
-  };
+  return { path: MESSAGE_PATH, method: 'POST', headers: messageHeaders(mode), body: mode === 'json' ? MESSAGE_BODY : STREAM_BODY, signal };
 }
 
 export interface LoadResult {
@@ -43,11 +42,21 @@ export async function timedJson(pool: Pool): Promise<number> {
 
 /** Sends `total` requests with `concurrency` workers each keeping one request in flight. */
 export async function throughput(pool: Pool, total: number, concurrency: number): Promise<LoadResult> {
+  return closedLoop(pool, concurrency, (issued) => issued < total);
+}
+
+/** Like throughput(), for a fixed time instead of a fixed count. */
+export async function throughputFor(pool: Pool, seconds: number, concurrency: number): Promise<LoadResult> {
+  const until = performance.now() + seconds * 1000;
+  return closedLoop(pool, concurrency, () => performance.now() < until);
+}
+
+async function closedLoop(pool: Pool, concurrency: number, another: (issued: number) => boolean): Promise<LoadResult> {
   let issued = 0;
   let errors = 0;
   const latencies: number[] = [];
   const worker = async () => {
-    while (issued < total) {
+    while (another(issued)) {
       issued++;
       try {
         latencies.push(await timedJson(pool));
@@ -59,7 +68,7 @@ export async function throughput(pool: Pool, total: number, concurrency: number)
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
-  return { requests: total, errors, seconds, reqPerSec: latencies.length / seconds, latencies };
+  return { requests: issued, errors, seconds, reqPerSec: latencies.length / seconds, latencies };
 }
 
 /** `n` requests one after another: latency without queueing. */

@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LeakResult } from './leak';
+import { MemoryFigures } from './memoryPhase';
 import { round } from './stats';
-import { StreamsResult } from './streams';
 
 export interface TargetFigures {
   name: string;
@@ -13,17 +13,18 @@ export interface TargetFigures {
   reqPerSecRounds: number[];
   /** CPU time of the target's own process per request under the throughput load (direct: the upstream's). */
   cpuMicrosPerRequest: number;
+  /** Share of one core each process used during the req/s bursts (proxy null for direct). */
+  cpuShare: { generator: number; upstream: number; proxy: number | null; others: number; interrupts: number };
   /** Sequential (unloaded) latency over all samples, ms. */
   p50Ms: number;
   p99Ms: number;
-  /** Latency under the throughput load, over all samples, ms. */
+  /** Latency under the throughput load, median of the rounds' percentiles, ms. */
   loadedP50Ms: number;
   loadedP99Ms: number;
   /** Median time to the first SSE event, ms. */
   firstEventMs: number;
   firstEventSamples: number;
   errors: number;
-  streams?: StreamsResult;
 }
 
 export interface Check {
@@ -38,6 +39,7 @@ export interface BenchReport {
   environment: Record<string, unknown>;
   settings: Record<string, number>;
   targets: TargetFigures[];
+  memory: MemoryFigures[];
   leak?: LeakResult;
   checks: Check[];
   ratios: Record<string, number>;
@@ -75,21 +77,43 @@ export function latencyTable(targets: TargetFigures[], concurrency: number): str
   return [head, ...rows].join('\n');
 }
 
-export function streamsTable(targets: TargetFigures[], streams: number): string {
-  const head = 'target'.padEnd(12) + [pad('RSS idle', 10), pad(`RSS @${streams}`, 11), pad('per stream', 11), pad('opened', 11), pad('open s', 8), pad('closed upstream', 17)].join('');
-  const rows = targets
-    .filter((t) => t.streams)
-    .map((t) => {
-      const s = t.streams!;
-      return t.name.padEnd(12) + [
-        pad(mb(s.rssIdleBytes), 10),
-        pad(mb(s.rssBytes), 11),
-        pad(`${num((s.rssBytes - s.rssIdleBytes) / 1024 / Math.max(1, s.opened), 1)} KB`, 11),
-        pad(`${s.opened}/${s.streams}`, 11),
-        pad(num(s.openSeconds), 8),
-        pad(Number.isFinite(s.closedUpstreamMs) ? `in ${num(s.closedUpstreamMs, 0)} ms` : 'NOT within 5 s', 17),
-      ].join('');
-    });
+export function streamsTable(memory: MemoryFigures[], streams: number): string {
+  const head = 'target'.padEnd(12) + [pad('RSS warm', 10), pad('RSS idle', 10), pad(`RSS @${streams}`, 11), pad('per stream', 11), pad('opened', 11), pad('open s', 8), pad('closed upstream', 17)].join('');
+  const rows = memory.map((m) => {
+    const s = m.streams;
+    return m.name.padEnd(12) + [
+      pad(mb(m.rssWarmBytes), 10),
+      pad(mb(m.rssIdleBytes), 10),
+      pad(mb(s.rssBytes), 11),
+      pad(`${num((s.rssBytes - s.rssIdleBytes) / 1024 / Math.max(1, s.opened), 1)} KB`, 11),
+      pad(`${s.opened}/${s.streams}`, 11),
+      pad(num(s.openSeconds), 8),
+      pad(Number.isFinite(s.closedUpstreamMs) ? `in ${num(s.closedUpstreamMs, 0)} ms` : 'NOT within 5 s', 17),
+    ].join('');
+  });
+  return [head, ...rows].join('\n');
+}
+
+const SATURATED = 0.9;
+/** Busy time charged to none of our processes beyond this share of a core is worth a mention. */
+const CONTENDED = 0.15;
+
+/** Which process ran out of CPU during the bursts: whichever used ≥ 90% of a core (Node's JS runs on one). */
+function verdict(t: TargetFigures, cores: number): string {
+  const c = t.cpuShare;
+  const full = [['proxy', c.proxy ?? 0], ['upstream', c.upstream], ['generator', c.generator]].filter(([, v]) => (v as number) >= SATURATED).map(([n]) => n);
+  const ours = c.generator + c.upstream + (c.proxy ?? 0);
+  const what = full.length > 0 ? `${full.join(' + ')} saturated` : ours + c.interrupts + c.others >= cores * SATURATED ? 'all cores busy, none saturated' : 'none saturated';
+  return c.others > CONTENDED ? `${what}; ${Math.round(c.others * 100)}% unattributed (other processes, or tick accounting at high packet rates)` : what;
+}
+
+export function cpuTable(targets: TargetFigures[], cores: number): string {
+  const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : `${Math.round(v * 100)}%`);
+  const head = 'target'.padEnd(12) + [pad('req/s', 9), pad('generator', 10), pad('upstream', 9), pad('proxy', 7), pad('softirq', 8), pad('unattr.', 8)].join('') + '  verdict';
+  const rows = targets.map((t) => {
+    const c = t.cpuShare;
+    return t.name.padEnd(12) + [pad(num(t.reqPerSec, 0), 9), pad(pct(c.generator), 10), pad(pct(c.upstream), 9), pad(pct(c.proxy), 7), pad(pct(c.interrupts), 8), pad(pct(c.others), 8)].join('') + `  ${verdict(t, cores)}`;
+  });
   return [head, ...rows].join('\n');
 }
 

@@ -47,10 +47,16 @@ export function switchyardStats(url: string): Promise<SwitchyardStatsLike> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Opens `n` idle streams (64 being set up at a time), waits for each one's first event, measures, closes all. */
-export async function idleStreams(url: string, pid: number, upstreamUrl: string, n: number, isSwitchyard: boolean): Promise<StreamsResult> {
-  const rssIdleBytes = rssBytes(pid);
-  const baseline = (await upstreamStats(upstreamUrl)).activeStreams;
+export interface HeldStreams {
+  opened: number;
+  errors: number;
+  openSeconds: number;
+  /** Hangs up every stream (destroys the client pool). */
+  close(): Promise<void>;
+}
+
+/** Opens `n` idle streams (64 being set up at a time) and waits for each one's first event; they stay open until close(). */
+export async function holdIdleStreams(url: string, n: number): Promise<HeldStreams> {
   const pool = clientPool(url, n);
   const held: NodeJS.ReadableStream[] = [];
   let opened = 0;
@@ -77,6 +83,22 @@ export async function idleStreams(url: string, pid: number, upstreamUrl: string,
   const t0 = performance.now();
   await Promise.all(Array.from({ length: 64 }, opener));
   const openSeconds = (performance.now() - t0) / 1000;
+  return {
+    opened,
+    errors,
+    openSeconds,
+    close: async () => {
+      await pool.destroy();
+      held.length = 0;
+    },
+  };
+}
+
+/** Holds `n` idle streams, measures the proxy's RSS (and Switchyard's own stats), closes them, and times their end upstream. */
+export async function idleStreams(url: string, pid: number, upstreamUrl: string, n: number, isSwitchyard: boolean): Promise<StreamsResult> {
+  const rssIdleBytes = rssBytes(pid);
+  const baseline = (await upstreamStats(upstreamUrl)).activeStreams;
+  const { opened, errors, openSeconds, close } = await holdIdleStreams(url, n);
   await sleep(300);
   const result: StreamsResult = {
     streams: n,
@@ -93,7 +115,7 @@ export async function idleStreams(url: string, pid: number, upstreamUrl: string,
     result.proxyStats = { rssBytes: s.memory.rssBytes, heapUsedBytes: s.memory.heapUsedBytes, upstreamSockets: s.upstreamSockets, inFlight: s.requests.inFlight };
   }
   const closed = performance.now();
-  await pool.destroy();
+  await close();
   for (let i = 0; i < 100; i++) {
     if ((await upstreamStats(upstreamUrl)).activeStreams <= baseline) {
       result.closedUpstreamMs = performance.now() - closed;
@@ -101,7 +123,6 @@ export async function idleStreams(url: string, pid: number, upstreamUrl: string,
     }
     await sleep(50);
   }
-  held.length = 0;
   if (isSwitchyard) {
     await sleep(1000);
     result.proxySocketsAfterClose = (await switchyardStats(url)).upstreamSockets;

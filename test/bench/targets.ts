@@ -1,4 +1,4 @@
-// Starts what the bench measures: the upstream (direct), Switchyard from dist/cli.js, http-proxy, and nginx when installed.
+// Starts what the bench measures: the upstream (direct), Switchyard from dist/cli.js, the naive Node pipe, http-proxy, and nginx when installed.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,8 +12,20 @@ export async function startUpstream(dir: string): Promise<Child> {
   return spawnChild({ name: 'upstream', command: process.execPath, args: [path.join(__dirname, 'upstream.js')], dir, ready: READY });
 }
 
+export interface SwitchyardStart {
+  /** Child name (also names its config and log files). */
+  name?: string;
+  /** Flags for node itself, e.g. --inspect or --cpu-prof. */
+  nodeFlags?: string[];
+  /** Extra `serve` arguments, e.g. --log-level warn. */
+  cliArgs?: string[];
+  /** Another build of the CLI to run instead of dist/cli.js. */
+  cli?: string;
+}
+
 /** Switchyard as a user runs it: `node dist/cli.js serve --config cfg.json --port 0` (default log level, no log file). */
-export async function startSwitchyard(dir: string, upstreamUrl: string, name = 'switchyard', nodeFlags: string[] = []): Promise<Child> {
+export async function startSwitchyard(dir: string, upstreamUrl: string, o: SwitchyardStart = {}): Promise<Child> {
+  const name = o.name ?? 'switchyard';
   const config = path.join(dir, `${name}.config.json`);
   fs.writeFileSync(
     config,
@@ -22,10 +34,15 @@ export async function startSwitchyard(dir: string, upstreamUrl: string, name = '
       clusters: [{ name: 'main', protocol: 'anthropic', endpoints: [{ name: 'a', baseUrl: upstreamUrl, tokens: ['sk-bench-0001'] }] }],
     }),
   );
-  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const cli = o.cli ?? path.join(ROOT, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing; run node esbuild.js first`);
-  const args = [...nodeFlags, cli, 'serve', '--config', config, '--port', '0', '--tokens-file', path.join(dir, 'no-tokens.json')];
+  const args = [...(o.nodeFlags ?? []), cli, 'serve', '--config', config, '--port', '0', '--tokens-file', path.join(dir, 'no-tokens.json'), ...(o.cliArgs ?? [])];
   return spawnChild({ name, command: process.execPath, args, dir, ready: READY });
+}
+
+/** The naive Node pipe (http.createServer + http.request + pipe); `nodeFlags` e.g. --cpu-prof or --inspect. */
+export async function startNaivePipe(dir: string, upstreamUrl: string, name = 'naive-pipe', nodeFlags: string[] = []): Promise<Child> {
+  return spawnChild({ name, command: process.execPath, args: [...nodeFlags, path.join(__dirname, 'naivePipeServer.js'), upstreamUrl], dir, ready: READY });
 }
 
 export async function startHttpProxy(dir: string, upstreamUrl: string): Promise<Child> {

@@ -1,7 +1,7 @@
 // One upstream request/response as an undici dispatch handler: events go to whichever sink is attached, queued while none is.
 
 import { IncomingHttpHeaders } from 'node:http';
-import { Dispatcher } from 'undici';
+import type { Dispatcher } from './undici';
 
 /** Where an exchange's response events go: first the attempt that classifies it, then the relay. */
 export interface ExchangeSink {

@@ -1,7 +1,7 @@
 // The undici side of the proxy: one keep-alive pool per origin, plus one-shot fresh connections for stale-socket retries.
 
 import * as tls from 'node:tls';
-import { Agent, Client, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
+import { Agent, Client, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from './undici';
 import { Exchange } from './exchange';
 import { isLoopbackHost } from './guard';
 

@@ -1,7 +1,7 @@
 // The authenticated HTTP probe that costs no tokens (`GET {baseUrl}/v1/models`), classified per key with its latency.
 
 import * as tls from 'node:tls';
-import { Client, Dispatcher } from 'undici';
+import { Client, Dispatcher } from '../core/undici';
 import { upstreamMessage } from '../core/attempt';
 import { describeError } from '../core/classify';
 import { Protocol } from '../core/config';

@@ -5,11 +5,11 @@ import { Balancer } from '../../src/core/balancer';
 import { validateConfig } from '../../src/core/config';
 import { anthropicStream } from '../../src/core/demo';
 import { checkRequest, isLoopbackHost } from '../../src/core/guard';
-import { clientResponseHeaders, requestTraits, upstreamRequestHeaders } from '../../src/core/headers';
+import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/core/headers';
 import { MemoryHealthStore } from '../../src/core/health';
 import { formatRequestLine, Redactor, redactingLogger, RequestRecord, streamLogger } from '../../src/core/log';
 import { buildSnapshot } from '../../src/core/runtime';
-import { SseWatcher } from '../../src/core/sse';
+import { routeRequest } from '../../src/core/protocols';
 import { Switchyard } from '../../src/core/switchyard';
 
 export interface SuspectTiming {
@@ -70,11 +70,16 @@ function config(endpoints: number, keysPerEndpoint: number) {
   });
 }
 
+const TRAIT_HEADERS = { 'content-type': 'application/json', 'x-claude-code-session-id': 'bench-session' };
+
 const RECORD: RequestRecord = {
   id: 'a1b2-3c',
   time: new Date().toISOString(),
   method: 'POST',
   path: '/v1/messages',
+  family: 'anthropic',
+  api: 'anthropic-messages',
+  operation: 'messages',
   cluster: 'main',
   model: 'claude-sonnet-4-5',
   stream: true,
@@ -112,7 +117,10 @@ export function timeSuspects(): SuspectTiming[] {
   add('checkRequest (loopback Host, no client key)', 'guard.ts via server.ts, per request', () => checkRequest(REQUEST_HEADERS, '127.0.0.1', [], undefined));
   for (const size of [200, 100_000]) {
     const b = body(size);
-    add(`requestTraits, ${size >= 1000 ? `${size / 1000} KB` : `${size} B`} body`, 'headers.ts via proxy.ts handle, per request', () => requestTraits(b, 'application/json'), size > 1000 ? 2000 : 20_000);
+    add(`routeRequest + traits, ${size >= 1000 ? `${size / 1000} KB` : `${size} B`} body`, 'protocols/ via proxy.ts handle, per request', () => {
+      const route = routeRequest('POST', '/v1/messages', TRAIT_HEADERS);
+      return route.op.api.traits(route.op, b, TRAIT_HEADERS, route.pathname);
+    }, size > 1000 ? 2000 : 20_000);
   }
   for (const [e, k] of [[1, 1], [4, 10]]) {
     const snap = buildSnapshot(config(e, k), 1);
@@ -131,7 +139,8 @@ export function timeSuspects(): SuspectTiming[] {
   add('process.memoryUsage()', 'switchyard.ts stats(), per view', () => process.memoryUsage(), 2000);
   add('process.memoryUsage.rss()', 'switchyard.ts stats(), per view', () => process.memoryUsage.rss(), 2000);
   const events = Buffer.from(anthropicStream('Hello from the bench upstream, a reply of a few words'));
-  add(`SseWatcher.feed, a whole ${events.length}-byte reply in one chunk`, 'sse.ts via relay.ts, per SSE chunk', () => new SseWatcher('anthropic').feed(events));
+  const op = routeRequest('POST', '/v1/messages', TRAIT_HEADERS).op;
+  add(`Anthropic watcher feed, a whole ${events.length}-byte reply in one chunk`, 'protocols/anthropicMessages.ts via relay.ts, per SSE chunk', () => op.api.watch(op, true).feed(events));
   return out;
 }
 

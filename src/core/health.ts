@@ -25,8 +25,12 @@ export interface EndpointHealthView {
   failures: number;
   inFlight: number;
   successRate: number;
+  /** How many outcomes the success rate is over (the recent window's, or all since start or since a reset). */
+  successOf: number;
   latencyMs: number | null;
   lastError?: LastError;
+  /** When Probe Now (or an API caller) last forgot this endpoint's failures. */
+  resetAt?: number;
 }
 
 export interface KeyHealthView {
@@ -79,6 +83,7 @@ interface EndpointRecord {
   latencyMs: number | null;
   recent: Outcome[];
   lastError?: LastError;
+  resetAt?: number;
 }
 
 interface KeyRecord {
@@ -130,8 +135,10 @@ export class MemoryHealthStore implements HealthStore {
       failures: r.failures,
       inFlight: r.inFlight,
       successRate,
+      successOf: recentTotal > 0 ? recentTotal : r.requests,
       latencyMs: r.latencyMs,
       lastError: r.lastError,
+      resetAt: r.resetAt,
     };
   }
 
@@ -224,6 +231,10 @@ export class MemoryHealthStore implements HealthStore {
     r.ejections = 0;
     r.recent = [];
     r.lastError = undefined;
+    // Forgotten means forgotten: the counts start again, so "12 requests, 12 failed" does not outlive the probe that cleared it.
+    r.requests = 0;
+    r.failures = 0;
+    r.resetAt = this.now();
     for (const [id] of this.keys) if (id.startsWith(`${endpointId}#`)) this.keys.delete(id);
     this.emit();
   }

@@ -28,8 +28,12 @@ export interface EndpointStats {
   failures: number;
   inFlight: number;
   successRate: number;
+  /** How many outcomes `successRate` is over. */
+  successOf: number;
   latencyMs: number | null;
   consecutiveFailures: number;
+  /** When its failures were last forgotten (Probe Now); null when never. */
+  resetAt: number | null;
   /** For an open circuit: when the next probe may go out. */
   nextProbeAt: number | null;
   lastError: { cause: Cause; message: string; at: number } | null;
@@ -97,6 +101,8 @@ export function clusterStats(snapshot: RuntimeSnapshot, health: HealthStore, sou
         failures: h.failures,
         inFlight: h.inFlight,
         successRate: h.successRate,
+        successOf: h.successOf,
+        resetAt: h.resetAt ?? null,
         latencyMs: h.latencyMs === null ? null : Math.round(h.latencyMs),
         consecutiveFailures: h.consecutiveFailures,
         nextProbeAt: h.state === 'open' ? (h.ejectedUntil ?? null) : null,

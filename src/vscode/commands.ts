@@ -108,6 +108,9 @@ function must<T>(value: T | undefined): T {
 }
 
 export class CommandController extends Disposable {
+  /** The family of the cluster switched to last in this window: what Copy Base URL copies for. */
+  private lastSwitched: Protocol | undefined;
+
   constructor(private readonly d: CommandDeps) {
     super();
     const handlers: Record<string, (arg?: CommandArgs) => unknown> = {
@@ -434,6 +437,7 @@ export class CommandController extends Disposable {
     const cluster = a.cluster ?? (await this.pickCluster('Switchyard: Switch Cluster (the active one of its protocol)'));
     const picked = config?.clusters.find((c) => c.name === cluster);
     if (!config || !picked) throw new Error(`there is no cluster named "${cluster}"`);
+    this.lastSwitched = picked.protocol;
     if (activeClusterName(config, picked.protocol) !== cluster) {
       const families = readSetting<Record<string, string>>(Settings.activeClusters, {});
       await writeSetting(Settings.activeClusters, { ...families, [picked.protocol]: cluster });
@@ -445,26 +449,38 @@ export class CommandController extends Disposable {
     return cluster;
   }
 
-  /** Copies the base URL in the form the active cluster's clients expect (asking which when both families have one). */
+  /**
+   * Copies the base URL in the form the active cluster's clients expect: the cluster's picked in the tree,
+   * else the family of the cluster switched to last (asking when both families have one and none was);
+   * the other family's form is named in the message.
+   */
   private async copyBaseUrl(a: CommandArgs = {}): Promise<string | undefined> {
     const v = this.d.service.view();
     const config = this.d.service.currentConfig;
     const root = v.url ?? (config ? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${v.port}` : undefined);
     const families = configuredFamilies(config);
-    if (!root || families.length === 0) {
+    if (!root || !config || families.length === 0) {
       void this.offerFirstCluster();
       return undefined;
     }
     const VARS = { anthropic: 'ANTHROPIC_BASE_URL', openai: 'OPENAI_BASE_URL' } as const;
-    const family = a.protocol ?? (families.length === 1 ? families[0] : must(await vscode.window.showQuickPick(
+    const protocolOf = (name: string | undefined) => config.clusters.find((c) => c.name === name)?.protocol;
+    const family = a.protocol ?? protocolOf(a.cluster) ?? (families.length === 1 ? families[0] : (this.lastSwitched ?? (await this.pickFamily(root, families))));
+    const url = clientBaseUrl(root, family);
+    const other = families.find((f) => f !== family);
+    const also = other ? ` (${other === 'openai' ? 'OpenAI' : 'Anthropic'} clients: ${clientBaseUrl(root, other)} as ${VARS[other]})` : '';
+    const copied = await withTimeout(Promise.resolve(vscode.env.clipboard.writeText(url)).then(() => true), CLIPBOARD_TIMEOUT_MS).catch(() => false);
+    if (copied) void vscode.window.showInformationMessage(`Copied ${url} — use it as ${VARS[family]}${also}.`);
+    else void vscode.window.showInformationMessage(`Switchyard base URL for ${VARS[family]}: ${url}${also} (the clipboard is not available here; copy it from this message).`);
+    return url;
+  }
+
+  private async pickFamily(root: string, families: Protocol[]): Promise<Protocol> {
+    const VARS = { anthropic: 'ANTHROPIC_BASE_URL', openai: 'OPENAI_BASE_URL' } as const;
+    return must(await vscode.window.showQuickPick(
       families.map((f) => ({ label: clientBaseUrl(root, f), description: `${VARS[f]} — ${f === 'anthropic' ? 'Claude Code, Anthropic SDKs' : 'OpenAI SDKs (Codex: Point Codex at Switchyard)'}`, family: f })),
       { title: 'Switchyard: Copy Base URL', placeHolder: 'Which clients is it for?' },
-    )).family);
-    const url = clientBaseUrl(root, family);
-    const copied = await withTimeout(Promise.resolve(vscode.env.clipboard.writeText(url)).then(() => true), CLIPBOARD_TIMEOUT_MS).catch(() => false);
-    if (copied) void vscode.window.showInformationMessage(`Copied ${url} — use it as ${VARS[family]}.`);
-    else void vscode.window.showInformationMessage(`Switchyard base URL for ${VARS[family]}: ${url} (the clipboard is not available here; copy it from this message).`);
-    return url;
+    )).family;
   }
 
   private async openStats(a: CommandArgs = {}): Promise<string> {

@@ -24,22 +24,57 @@ export function formatAgo(at: number, now = Date.now()): string {
   return `${formatMs(Math.max(0, now - at))} ago`;
 }
 
+/** The local wall-clock time of `at` (`12:14:32 AM` in en-US): unlike "in 28 s", it is still true when read later. */
+export function formatClock(at: number): string {
+  return new Date(at).toLocaleTimeString();
+}
+
 export function formatPercent(rate: number): string {
   const p = rate * 100;
   return `${p >= 99.5 || p < 1 ? Math.round(p) : Math.floor(p)}%`;
 }
 
-/** The endpoint's one-line tree description: `99% · 420 ms · 2 in flight`. */
+/** An open circuit's probe in words that stay true: `probe at 12:14:32 AM`, or, once due, `probe on the next request` (no probe runs without one). */
+export function probeWhen(nextProbeAt: number, now = Date.now()): string {
+  return nextProbeAt > now ? `probe at ${formatClock(nextProbeAt)}` : 'probe on the next request';
+}
+
+/** The same for a tooltip read now: `next probe in 28 s (at 12:14:32 AM)`. */
+export function probeWhenNow(nextProbeAt: number, now = Date.now()): string {
+  return nextProbeAt > now
+    ? `next probe in ${formatCountdown(nextProbeAt, now)} (at ${formatClock(nextProbeAt)})`
+    : 'the probe is due: the next request tries this endpoint once, the others go elsewhere';
+}
+
+/**
+ * The endpoint's one-line tree description: `99% of 240 · 420 ms · 2 in flight`. Nothing in it counts
+ * down, so an idle tree has nothing to redraw (a redraw closes an open hover).
+ */
 export function endpointDescription(e: EndpointStats, live: boolean, now = Date.now()): string {
   if (e.disabled) return 'disabled';
   if (!live) return 'proxy not running';
   const parts: string[] = [];
-  if (e.requests > 0) parts.push(formatPercent(e.successRate));
+  if (e.successOf > 0) parts.push(`${formatPercent(e.successRate)} of ${e.successOf}`);
   if (e.latencyMs !== null) parts.push(formatMs(e.latencyMs));
   if (e.inFlight > 0) parts.push(`${e.inFlight} in flight`);
-  if (e.state === 'open' && e.nextProbeAt !== null) parts.push(`probe in ${formatCountdown(e.nextProbeAt, now)}`);
+  if (e.state === 'open' && e.nextProbeAt !== null) parts.push(probeWhen(e.nextProbeAt, now));
   if (parts.length === 0) parts.push(e.state === 'healthy' ? 'no requests yet' : e.state);
   return parts.join(' · ');
+}
+
+/** The next moment a description changes by the clock alone (a probe falls due, a cooldown ends); undefined when none. */
+export function nextClockChange(clusters: readonly Pick<ClusterStats, 'endpoints'>[], now = Date.now()): number | undefined {
+  let next: number | undefined;
+  const consider = (at: number | null) => {
+    if (at !== null && at > now && (next === undefined || at < next)) next = at;
+  };
+  for (const c of clusters) {
+    for (const e of c.endpoints) {
+      if (e.state === 'open') consider(e.nextProbeAt);
+      for (const k of e.tokens) if (k.state === 'cooling') consider(k.cooldownUntil);
+    }
+  }
+  return next;
 }
 
 export const STATE_LABELS: Record<EndpointState, string> = {
@@ -49,16 +84,29 @@ export const STATE_LABELS: Record<EndpointState, string> = {
   open: 'open (ejected)',
 };
 
-/** `ok`, `cooling 42 s`, `invalid`. */
+/** `ok`, `cooling until 12:15:02 AM`, `invalid`; a cooldown that has run out reads `ok` (the next snapshot will agree). */
 export function keyDescription(k: KeyStats, now = Date.now()): string {
-  if (k.state === 'cooling') return k.cooldownUntil !== null ? `cooling ${formatCountdown(k.cooldownUntil, now)}` : 'cooling';
+  if (k.state === 'cooling') {
+    if (k.cooldownUntil === null) return 'cooling';
+    return k.cooldownUntil > now ? `cooling until ${formatClock(k.cooldownUntil)}` : 'ok';
+  }
   return k.state;
 }
 
-/** A last error as `UPSTREAM_CONNECT (could not connect): message, 12 s ago`. */
-export function describeLastError(err: { cause: string; message: string; at: number }, now = Date.now()): string {
+/** The same for a tooltip read now: `cooling for 42 s more (until 12:15:02 AM)`. */
+export function keyDescriptionNow(k: KeyStats, now = Date.now()): string {
+  if (k.state === 'cooling' && k.cooldownUntil !== null && k.cooldownUntil > now) return `cooling for ${formatCountdown(k.cooldownUntil, now)} more (until ${formatClock(k.cooldownUntil)})`;
+  return keyDescription(k, now);
+}
+
+/**
+ * A last error as `UPSTREAM_CONNECT (could not connect): message, 12 s ago (12:13:05 AM)` when read at
+ * once (a tooltip built as it opens), or `… at 12:13:05 AM` where it may be read much later.
+ */
+export function describeLastError(err: { cause: string; message: string; at: number }, now: number | 'later' = Date.now()): string {
   const label = causeLabel(err.cause);
-  return `${err.cause}${label !== err.cause ? ` (${label})` : ''}: ${err.message}, ${formatAgo(err.at, now)}`;
+  const when = now === 'later' ? `at ${formatClock(err.at)}` : `${formatAgo(err.at, now)} (${formatClock(err.at)})`;
+  return `${err.cause}${label !== err.cause ? ` (${label})` : ''}: ${err.message}, ${when}`;
 }
 
 export type HealthLevel = 'ok' | 'warning' | 'error';

@@ -5,7 +5,7 @@ import { Commands } from './constants';
 import { Disposable } from './dispose';
 import type { UsageTotals } from '../core/usageLedger';
 import { sumTotals } from '../core/usageLedger';
-import { clusterHealth, describeLastError, describeUsage, endpointDescription, STATE_LABELS } from './format';
+import { clusterHealth, describeLastError, describeUsage, endpointDescription, nextClockChange, plural, STATE_LABELS } from './format';
 import type { ProxyService, ProxyView } from './proxyService';
 
 export interface StatusBarContent {
@@ -16,7 +16,7 @@ export interface StatusBarContent {
 }
 
 /** The status bar's text, tooltip and colour for a view of the proxy. */
-export function statusBarContent(v: ProxyView): StatusBarContent {
+export function statusBarContent(v: ProxyView, now = Date.now()): StatusBarContent {
   const port = `:${v.port}`;
   if (v.mode === 'unconfigured') return { text: '$(radio-tower) Switchyard: add a cluster', tooltip: 'Switchyard has no cluster yet. Click to set one up.', level: 'ok' };
   if (v.mode === 'invalid') return { text: '$(radio-tower) Switchyard: settings invalid', tooltip: v.problem ?? 'The switchyard.* settings are invalid.', level: 'error' };
@@ -45,9 +45,10 @@ export function statusBarContent(v: ProxyView): StatusBarContent {
     lines.push(`${cluster.protocol}: cluster "${cluster.name}", ${h.healthy}/${h.total} healthy`);
     const today = sumTotals(cluster.endpoints.map((e) => e.today).filter((t): t is UsageTotals => t !== undefined));
     if (today.requests > 0) lines.push(`  today: ${describeUsage(today)}`);
-    lines.push(...cluster.endpoints.map((e) => `  ${e.name}: ${e.disabled ? 'disabled' : STATE_LABELS[e.state]} — ${endpointDescription(e, v.live)}${e.lastError && e.state !== 'healthy' ? `; ${describeLastError(e.lastError)}` : ''}`));
+    // A status-bar tooltip is built before anyone reads it: clock times, never "12 s ago" or "in 28 s".
+    lines.push(...cluster.endpoints.map((e) => `  ${e.name}: ${e.disabled ? 'disabled' : STATE_LABELS[e.state]} — ${endpointDescription(e, v.live, now)}${e.lastError && e.state !== 'healthy' ? `; last error ${describeLastError(e.lastError, 'later')}` : ''}`));
   }
-  if (v.stats) lines.push(`requests: ${v.stats.requests.total} (${v.stats.requests.failed} failed, ${v.stats.requests.inFlight} in flight)`);
+  if (v.stats) lines.push(`${plural(v.stats.requests.total, 'request')} (${v.stats.requests.failed} failed, ${v.stats.requests.inFlight} in flight)`);
   if (v.problem) lines.push(`note: ${v.problem}`);
   if (v.crash) lines.push(`Started again after the proxy process stopped unexpectedly at ${new Date(v.crash.at).toLocaleTimeString()}: ${v.crash.message.replace(/ Starting it again in \d+ s\.$/, '')}`);
   lines.push('', 'Click for actions.');
@@ -56,6 +57,10 @@ export function statusBarContent(v: ProxyView): StatusBarContent {
 
 export class StatusBar extends Disposable {
   private readonly item: vscode.StatusBarItem;
+  private shown: StatusBarContent | undefined;
+  private clockTimer: NodeJS.Timeout | undefined;
+  /** How many times the item was changed (an unchanged item is left alone, so its open hover stays). */
+  updateCount = 0;
 
   constructor(private readonly service: ProxyService) {
     super();
@@ -63,6 +68,7 @@ export class StatusBar extends Disposable {
     this.item.name = 'Switchyard';
     this.item.command = Commands.quickActions;
     this._register(service.onDidChange(() => this.update()));
+    this._register({ dispose: () => clearTimeout(this.clockTimer) });
     this.update();
     this.item.show();
   }
@@ -77,7 +83,16 @@ export class StatusBar extends Disposable {
   }
 
   update(): void {
-    const c = statusBarContent(this.service.view());
+    const view = this.service.view();
+    const now = Date.now();
+    const c = statusBarContent(view, now);
+    // Wake when a probe falls due or a cooldown ends, which changes the words with no new snapshot.
+    clearTimeout(this.clockTimer);
+    const at = view.live ? nextClockChange(view.stats?.clusters.filter((x) => x.active) ?? [], now) : undefined;
+    this.clockTimer = at === undefined ? undefined : setTimeout(() => this.update(), Math.min(at - now + 50, 2 ** 31 - 1));
+    if (this.shown && this.shown.text === c.text && this.shown.tooltip === c.tooltip && this.shown.level === c.level) return;
+    this.shown = c;
+    this.updateCount++;
     this.item.text = c.text;
     this.item.tooltip = c.tooltip;
     this.item.backgroundColor = c.level === 'ok' ? undefined : new vscode.ThemeColor(c.level === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');

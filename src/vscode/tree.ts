@@ -7,7 +7,7 @@ import { Commands } from './constants';
 import { endpointDiagnosis } from './diagnosticsState';
 import type { DiagnosticsState, EndpointDiagnosis, LastDiagnostics } from './diagnosticsState';
 import { Disposable } from './dispose';
-import { clusterHealth, describeLastError, describeUsage, endpointDescription, formatCountdown, formatMs, formatPercent, keyDescription, STATE_LABELS } from './format';
+import { clusterHealth, describeLastError, describeUsage, endpointDescription, formatClock, formatMs, formatPercent, keyDescription, keyDescriptionNow, nextClockChange, plural, probeWhenNow, STATE_LABELS } from './format';
 import type { ProxyService, ProxyView } from './proxyService';
 
 export interface StatusNode {
@@ -40,14 +40,20 @@ export interface NoKeysNode {
   readonly cluster: string;
   readonly endpoint: string;
 }
-/** A client signed in with a subscription (ChatGPT, Claude) was seen: its token expects the vendor's own backend. */
+/** "Add Endpoint…": what an empty cluster shows, so it does not expand to nothing. */
+export interface AddEndpointNode {
+  readonly kind: 'addEndpoint';
+  readonly id: string;
+  readonly cluster: string;
+}
+/** A client signed in with a subscription (ChatGPT, Claude) was seen: its login expects the vendor's own backend. */
 export interface LoginNode {
   readonly kind: 'login';
   readonly id: string;
   readonly family: string;
   readonly message: string;
 }
-export type TreeNode = StatusNode | LoginNode | ClusterNode | EndpointNode | KeyNode | NoKeysNode;
+export type TreeNode = StatusNode | LoginNode | ClusterNode | EndpointNode | KeyNode | NoKeysNode | AddEndpointNode;
 
 const STATE_ICONS: Record<EndpointState, [string, string]> = {
   healthy: ['pass-filled', 'testing.iconPassed'],
@@ -68,7 +74,8 @@ function statusText(v: ProxyView): { label: string; description: string; icon: v
   const where = `${v.host}:${v.port}`;
   switch (v.mode) {
     case 'serving':
-      return { label: 'Serving', description: `${v.url} · ${v.stats?.requests.total ?? 0} requests`, icon: new vscode.ThemeIcon('radio-tower'), tooltip: `This window runs the proxy on ${v.url}.` };
+      // Short enough for the default sidebar width; the tooltip has the whole URL.
+      return { label: `Serving :${v.port}`, description: plural(v.stats?.requests.total ?? 0, 'request'), icon: new vscode.ThemeIcon('radio-tower'), tooltip: `This window runs the proxy on ${v.url}.` };
     case 'remote':
       return {
         label: 'Served by another window',
@@ -124,39 +131,58 @@ function endpointTooltip(e: EndpointStats, live: boolean, now: number, diagnosis
     `**${md(e.name)}** — ${e.disabled ? 'disabled' : live ? md(STATE_LABELS[e.state]) : 'proxy not running'}`,
     `\`${e.baseUrl.replace(/`/g, '')}\``,
     '',
-    md(`success rate: ${formatPercent(e.successRate)} (${e.requests} requests, ${e.failures} failed)`),
+    md(e.successOf > 0 ? `success: ${formatPercent(e.successRate)} of the last ${plural(e.successOf, 'request')}` : 'success: no requests yet'),
+    md(`${e.resetAt !== null ? `since its failures were forgotten at ${formatClock(e.resetAt)}` : 'since start'}: ${plural(e.requests, 'request')}, ${e.failures} failed`),
     md(`latency (time to first byte): ${e.latencyMs === null ? '—' : formatMs(e.latencyMs)}`),
     md(`in flight: ${e.inFlight} · consecutive failures: ${e.consecutiveFailures}`),
-    md(`keys: ${e.tokens.length === 0 ? "none (the client's own key is passed through)" : `${e.tokens.length} (${e.tokens.filter((k) => k.state === 'ok').length} ok)`}`),
+    md(`keys: ${e.tokens.length === 0 ? "none (the client's own key is passed through)" : `${e.tokens.length} (${e.tokens.filter((k) => keyDescription(k, now) === 'ok').length} ok)`}`),
   ];
-  if (e.state === 'open' && e.nextProbeAt !== null) lines.push(md(`circuit open: next probe in ${formatCountdown(e.nextProbeAt, now)}`));
+  if (e.state === 'open' && e.nextProbeAt !== null) lines.push(md(`circuit open: ${probeWhenNow(e.nextProbeAt, now)}`));
   if (e.usage) lines.push(md(`usage since start: ${describeUsage(e.usage)}`), md(`today: ${describeUsage(e.today)}`));
   if (e.conversations) lines.push(md(`conversations pinned here: ${e.conversations}`));
-  if (e.lastError) lines.push(md(`last error: ${describeLastError(e.lastError, now)} (at ${new Date(e.lastError.at).toLocaleTimeString()})`));
+  if (e.lastError) lines.push(md(`last error: ${describeLastError(e.lastError, now)}`));
   if (diagnosis) lines.push(...diagnosisTooltip(diagnosis));
   return new vscode.MarkdownString(lines.join('  \n'));
 }
 
 function keyTooltip(k: KeyStats, now: number): string {
-  const lines = [`key ${k.suffix}: ${keyDescription(k, now)}`];
+  const lines = [`key ${k.suffix}: ${keyDescriptionNow(k, now)}`];
   if (k.usage) lines.push(`usage since start: ${describeUsage(k.usage)}`, `today: ${describeUsage(k.today)}`);
   if (k.conversations) lines.push(`conversations pinned to this key: ${k.conversations}`);
   if (k.lastError) lines.push(`last error: ${describeLastError(k.lastError, now)}`);
   return lines.join('\n');
 }
 
-/** The TreeDataProvider; refreshes only while visible, batching the service's change events. */
+/** What a rendered item shows (its tooltip aside, which is built when it opens): equal strings, nothing to redraw. */
+function itemSignature(item: vscode.TreeItem): string {
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}/${item.iconPath.color?.id ?? ''}` : '';
+  const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+  return `${label}\u0000${String(item.description ?? '')}\u0000${icon}\u0000${item.contextValue ?? ''}\u0000${item.collapsibleState ?? ''}`;
+}
+
+/**
+ * The TreeDataProvider. It redraws only the items whose text, icon or menus changed (a redraw closes an
+ * open hover), builds tooltips when they open (so "12 s ago" is current), refreshes only while visible,
+ * and wakes by itself only when a description changes by the clock (a probe falls due, a cooldown ends).
+ */
 export class EndpointTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
-  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<TreeNode | undefined>());
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
   private view: ProxyView;
   private diagnosed: LastDiagnostics | undefined;
   private visible = false;
   private dirty = false;
-  private tick: NodeJS.Timeout | undefined;
+  private clockTimer: NodeJS.Timeout | undefined;
   private readonly nodes = new Map<string, TreeNode>();
+  /** Node ids in tree order, and what each showed when last drawn. */
+  private shape = '';
+  private readonly drawn = new Map<string, string>();
   /** How many times the tree was rebuilt (tests check that hidden views do no work). */
   refreshCount = 0;
+  /** How many items were redrawn: all of them for a new shape, else only the changed ones. */
+  redrawCount = 0;
+  /** Items whose tooltip was built: redrawn once it may have aged, so the next hover builds it again. */
+  private readonly tooltipAging = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly service: ProxyService,
@@ -167,7 +193,12 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
     this.diagnosed = diagnostics.current;
     this._register(service.onDidChange(() => this.invalidate()));
     this._register(diagnostics.onDidChange(() => this.invalidate()));
-    this._register({ dispose: () => this.tick && clearTimeout(this.tick) });
+    this._register({
+      dispose: () => {
+        clearTimeout(this.clockTimer);
+        for (const t of this.tooltipAging.values()) clearTimeout(t);
+      },
+    });
   }
 
   /** Connects the TreeView's visibility: no work while hidden, one refresh when shown again. */
@@ -177,19 +208,38 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
       treeView.onDidChangeVisibility((e) => {
         this.visible = e.visible;
         if (e.visible && this.dirty) this.refresh();
-        else if (!e.visible) this.scheduleTick();
+        else this.scheduleClock();
       }),
     );
   }
 
-  /** Rebuilds from the service's and the diagnostics' current state (now, whether visible or not). */
+  /** Rebuilds from the service's and the diagnostics' current state and redraws what changed (now, whether visible or not). */
   refresh(): void {
     this.dirty = false;
     this.view = this.service.view();
     this.diagnosed = this.diagnostics.current;
     this.refreshCount++;
-    this._onDidChangeTreeData.fire(undefined);
-    this.scheduleTick();
+    const all = this.walk();
+    const shape = all.map((n) => n.id).join('\n');
+    const changed: TreeNode[] = [];
+    for (const n of all) {
+      const signature = itemSignature(this.render(n, Date.now()));
+      if (this.drawn.get(n.id) !== signature) changed.push(n);
+      this.drawn.set(n.id, signature);
+    }
+    if (shape !== this.shape || changed.length > 0) {
+      for (const n of shape !== this.shape ? all : changed) this.forgetTooltip(n.id);
+    }
+    if (shape !== this.shape) {
+      this.shape = shape;
+      for (const id of [...this.drawn.keys()]) if (!all.some((n) => n.id === id)) this.drawn.delete(id);
+      this.redrawCount += all.length;
+      this._onDidChangeTreeData.fire(undefined);
+    } else if (changed.length > 0) {
+      this.redrawCount += changed.length;
+      this._onDidChangeTreeData.fire(changed);
+    }
+    this.scheduleClock();
   }
 
   /** The snapshot the tree currently shows. */
@@ -198,7 +248,43 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
+    return this.render(node, Date.now());
+  }
+
+  /**
+   * Tooltips are built as they open, from the latest state, so their "ago" and "in" times are current.
+   * VS Code keeps a built tooltip until the item is redrawn: an item nothing else redraws is redrawn
+   * once after TOOLTIP_AGING_MS (long enough to read an open hover), so a later hover is built anew.
+   */
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
     const now = Date.now();
+    const view = this.service.view();
+    if (node.kind === 'endpoint') {
+      const e = view.stats?.clusters.find((c) => c.name === node.cluster)?.endpoints.find((x) => x.name === node.endpoint);
+      if (e) item.tooltip = endpointTooltip(e, view.live, now, currentDiagnosis(endpointDiagnosis(this.diagnostics.current, node.cluster, node.endpoint), e));
+    } else if (node.kind === 'key') {
+      const k = view.stats?.clusters.find((c) => c.name === node.cluster)?.endpoints.find((x) => x.name === node.endpoint)?.tokens[node.index];
+      if (k) item.tooltip = keyTooltip(k, now);
+    }
+    if (item.tooltip !== undefined && !this.tooltipAging.has(node.id)) {
+      this.tooltipAging.set(
+        node.id,
+        setTimeout(() => {
+          this.tooltipAging.delete(node.id);
+          this.redrawCount++;
+          this._onDidChangeTreeData.fire([node]);
+        }, TOOLTIP_AGING_MS),
+      );
+    }
+    return item;
+  }
+
+  private forgetTooltip(id: string): void {
+    clearTimeout(this.tooltipAging.get(id));
+    this.tooltipAging.delete(id);
+  }
+
+  private render(node: TreeNode, now: number): vscode.TreeItem {
     switch (node.kind) {
       case 'status': {
         const s = statusText(this.view);
@@ -217,7 +303,7 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         const item = new vscode.TreeItem(l?.family === 'openai' ? 'Codex signed in with ChatGPT' : 'Claude subscription login', vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
         item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-        item.description = l ? `${l.count} request${l.count === 1 ? '' : 's'} · use an API key` : '';
+        item.description = l ? `${plural(l.count, 'request')} · use an API key` : '';
         item.tooltip = l
           ? new vscode.MarkdownString(md(`${l.message}. Such a login works only against its vendor's own backend: Switchyard replaces it with an endpoint's key (that key's account pays) or passes it to the endpoint (a relay rejects it). Give the client an API key instead. Run Diagnostics for details.`))
           : '';
@@ -231,7 +317,8 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         item.id = node.id;
         if (c) {
           const h = clusterHealth(c);
-          item.description = `${c.active ? 'active · ' : ''}${this.view.live ? `${h.healthy}/${h.total} healthy` : `${h.total} endpoints`} · ${c.protocol}`;
+          const count = c.endpoints.length === 0 ? 'no endpoints yet' : this.view.live ? `${h.healthy}/${h.total} healthy` : plural(h.total, 'endpoint');
+          item.description = `${c.active ? 'active · ' : ''}${count} · ${c.protocol}`;
           item.tooltip = `Cluster "${c.name}" (${c.protocol}, ${c.strategy})${c.active ? ` — the active ${c.protocol} cluster: ${c.protocol === 'anthropic' ? '/v1/messages (Claude Code, Anthropic SDKs)' : '/v1/chat/completions, /v1/responses and other OpenAI paths (Codex, OpenAI SDKs)'} go here` : ''}`;
           item.iconPath = new vscode.ThemeIcon(c.active ? 'layers-active' : 'layers');
           item.contextValue = c.active ? 'cluster.active' : 'cluster';
@@ -243,9 +330,9 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         const item = new vscode.TreeItem(node.endpoint, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         if (e) {
-          const diagnosis = endpointDiagnosis(this.diagnosed, node.cluster, node.endpoint);
+          // A diagnosis made before the endpoint's failures were forgotten no longer describes it.
+          const diagnosis = currentDiagnosis(endpointDiagnosis(this.diagnosed, node.cluster, node.endpoint), e);
           item.description = `${endpointDescription(e, this.view.live, now)}${diagnosis ? ` · ${diagnosisMark(diagnosis)}` : ''}`;
-          item.tooltip = endpointTooltip(e, this.view.live, now, diagnosis);
           item.iconPath = endpointIcon(e, this.view.live);
           // The suffix keeps the `^endpoint\.enabled` menu clauses matching.
           item.contextValue = `endpoint.${e.disabled ? 'disabled' : 'enabled'}.${e.state}${diagnosis ? `.diagnosed-${diagnosis.verdict.status}` : ''}`;
@@ -258,9 +345,9 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         const item = new vscode.TreeItem(node.suffix, vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
         if (k) {
-          item.description = keyDescription(k, now);
-          item.tooltip = keyTooltip(k, now);
-          const color = k.state === 'invalid' ? 'list.errorForeground' : k.state === 'cooling' ? 'list.warningForeground' : undefined;
+          const shown = keyDescription(k, now);
+          item.description = shown;
+          const color = k.state === 'invalid' ? 'list.errorForeground' : shown !== 'ok' && k.state === 'cooling' ? 'list.warningForeground' : undefined;
           item.iconPath = new vscode.ThemeIcon('key', color ? new vscode.ThemeColor(color) : undefined);
         }
         item.contextValue = 'key';
@@ -275,6 +362,15 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         item.command = { command: Commands.addKeys, title: 'Add Keys', arguments: [{ cluster: node.cluster, endpoint: node.endpoint }] };
         return item;
       }
+      case 'addEndpoint': {
+        const item = new vscode.TreeItem('Add Endpoint…', vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.description = 'this cluster has none yet';
+        item.iconPath = new vscode.ThemeIcon('add');
+        item.contextValue = 'addEndpoint';
+        item.command = { command: Commands.addEndpoint, title: 'Add Endpoint', arguments: [{ cluster: node.cluster }] };
+        return item;
+      }
     }
   }
 
@@ -283,10 +379,12 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
     if (!stats) return [];
     if (!node) {
       const logins = (stats.logins ?? []).map((l) => this.node({ kind: 'login', id: `l:${l.family}:${l.message}`, family: l.family, message: l.message }));
-      return [this.node({ kind: 'status', id: 'status' }), ...logins, ...stats.clusters.map((c) => this.node({ kind: 'cluster', id: `c:${c.name}`, cluster: c.name }))];
+      return [this.node({ kind: 'status', id: 'status' }), ...logins, ...stats.clusters.map((c) => this.node({ kind: 'cluster', id: clusterNodeId(c), cluster: c.name }))];
     }
     if (node.kind === 'cluster') {
-      return (this.cluster(node.cluster)?.endpoints ?? []).map((e) => this.node({ kind: 'endpoint', id: `e:${node.cluster}/${e.name}`, cluster: node.cluster, endpoint: e.name }));
+      const endpoints = this.cluster(node.cluster)?.endpoints ?? [];
+      if (endpoints.length === 0) return [this.node({ kind: 'addEndpoint', id: `a:${node.cluster}`, cluster: node.cluster })];
+      return endpoints.map((e) => this.node({ kind: 'endpoint', id: `e:${node.cluster}/${e.name}`, cluster: node.cluster, endpoint: e.name }));
     }
     if (node.kind === 'endpoint') {
       const e = this.endpoint(node.cluster, node.endpoint);
@@ -299,8 +397,22 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
 
   getParent(node: TreeNode): TreeNode | undefined {
     if (node.kind === 'cluster' || node.kind === 'status' || node.kind === 'login') return undefined;
-    if (node.kind === 'endpoint') return this.nodes.get(`c:${node.cluster}`);
+    const c = this.cluster(node.cluster);
+    if (node.kind === 'endpoint' || node.kind === 'addEndpoint') return c ? this.nodes.get(clusterNodeId(c)) : undefined;
     return this.nodes.get(`e:${node.cluster}/${node.endpoint}`);
+  }
+
+  /** Every node, in tree order (all levels, expanded or not). */
+  private walk(): TreeNode[] {
+    const out: TreeNode[] = [];
+    const visit = (n?: TreeNode) => {
+      for (const child of this.getChildren(n)) {
+        out.push(child);
+        visit(child);
+      }
+    };
+    visit();
+    return out;
   }
 
   private invalidate(): void {
@@ -308,13 +420,14 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
     else this.dirty = true;
   }
 
-  /** Countdowns (cooling keys, open circuits) need a refresh each second while shown. */
-  private scheduleTick(): void {
-    if (this.tick) clearTimeout(this.tick);
-    this.tick = undefined;
+  /** One wake-up at the next moment a description changes by the clock alone, while shown; none otherwise. */
+  private scheduleClock(): void {
+    clearTimeout(this.clockTimer);
+    this.clockTimer = undefined;
     if (!this.visible || !this.view.live) return;
-    const counting = this.view.stats?.clusters.some((c) => c.endpoints.some((e) => e.state === 'open' || e.tokens.some((k) => k.state === 'cooling')));
-    if (counting) this.tick = setTimeout(() => this.refresh(), 1000);
+    const now = Date.now();
+    const at = nextClockChange(this.view.stats?.clusters ?? [], now);
+    if (at !== undefined) this.clockTimer = setTimeout(() => this.refresh(), Math.min(at - now + 50, 2 ** 31 - 1));
   }
 
   private node<T extends TreeNode>(n: T): T {
@@ -331,4 +444,20 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
   private endpoint(cluster: string, name: string): EndpointStats | undefined {
     return this.cluster(cluster)?.endpoints.find((e) => e.name === name);
   }
+}
+
+/** How long a built tooltip is kept before its item is redrawn (so the next hover shows times as of then). */
+const TOOLTIP_AGING_MS = 20_000;
+
+/**
+ * A cluster's node id changes when it becomes (or stops being) active, so VS Code draws it afresh with its
+ * default state: the active cluster expanded, the others collapsed, as after any switch.
+ */
+function clusterNodeId(c: Pick<ClusterStats, 'name' | 'active'>): string {
+  return c.active ? `c:${c.name}:active` : `c:${c.name}`;
+}
+
+/** The diagnosis, unless the endpoint's failures were forgotten (Probe Now) after it was made. */
+function currentDiagnosis(d: EndpointDiagnosis | undefined, e: EndpointStats): EndpointDiagnosis | undefined {
+  return d && e.resetAt !== null && e.resetAt > d.at ? undefined : d;
 }

@@ -1,5 +1,6 @@
 // Run Diagnostics marks the endpoints that fail in the tree, and Copy Redacted Report copies the report without keys, prompts or completions.
 import * as assert from 'assert';
+import * as http from 'http';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import { Commands } from '../../../src/vscode/constants';
@@ -14,7 +15,8 @@ async function endpointItem(name: string): Promise<vscode.TreeItem | undefined> 
   const a = await api();
   const c = a.tree.getChildren().find((n) => n.kind === 'cluster' && n.cluster === 'diag');
   const e = c && (a.tree.getChildren(c).find((n) => n.kind === 'endpoint' && n.endpoint === name) as EndpointNode | undefined);
-  return e && a.tree.getTreeItem(e);
+  // With its tooltip, as VS Code resolves it when the hover opens.
+  return e && a.tree.resolveTreeItem(a.tree.getTreeItem(e), e);
 }
 
 function tooltipText(item: vscode.TreeItem): string {
@@ -94,5 +96,25 @@ suite('diagnostics in the tree and the clipboard', () => {
     const copied = (await vscode.commands.executeCommand(Commands.copyDiagnosticsReport)) as string;
     assert.match(copied, /UPSTREAM_CONNECT/);
     await waitFor('the refused endpoint to be marked again', async () => String((await endpointItem('refused'))?.description).includes('⚠ UPSTREAM_CONNECT'));
+  });
+
+  test('after Probe Now forgets an endpoint\'s failures, its diagnosis mark and its failure counts are gone too', async () => {
+    const revived = http.createServer((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"authentication_error","message":"no key"}}'));
+    await new Promise<void>((r) => revived.listen(refusedPort, '127.0.0.1', r));
+    try {
+      const r = (await vscode.commands.executeCommand(Commands.probeEndpoint, { cluster: 'diag', endpoint: 'refused' })) as { reachable: boolean };
+      assert.strictEqual(r.reachable, true);
+      const item = await waitFor('the mark to clear after the probe', async () => {
+        const i = await endpointItem('refused');
+        return i && !String(i.description).includes('⚠') ? i : undefined;
+      });
+      assert.ok(!String(item.contextValue).includes('diagnosed'), String(item.contextValue));
+      assert.doesNotMatch(String(item.description), /^0%/, 'no success rate left from the forgotten failures');
+      const tip = tooltipText(item);
+      assert.ok(!tip.includes('Diagnostics'), tip);
+      assert.match(tip, /since its failures were forgotten at .+: 0 requests, 0 failed/);
+    } finally {
+      await new Promise((r) => revived.close(r));
+    }
   });
 });

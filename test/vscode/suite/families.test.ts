@@ -69,6 +69,15 @@ suite('protocol families', () => {
     assert.strictEqual(await vscode.commands.executeCommand(Commands.copyBaseUrl, { protocol: 'anthropic' }), `http://127.0.0.1:${port}`);
   });
 
+  test('Copy Base URL follows the protocol of the cluster switched to last, and of a cluster picked in the tree', async () => {
+    await vscode.commands.executeCommand(Commands.switchCluster, { cluster: 'codex' });
+    assert.strictEqual(await vscode.commands.executeCommand(Commands.copyBaseUrl), `http://127.0.0.1:${port}/v1`);
+    assert.strictEqual(await vscode.env.clipboard.readText(), `http://127.0.0.1:${port}/v1`);
+    await vscode.commands.executeCommand(Commands.switchCluster, { cluster: 'main' });
+    assert.strictEqual(await vscode.commands.executeCommand(Commands.copyBaseUrl), `http://127.0.0.1:${port}`);
+    assert.strictEqual(await vscode.commands.executeCommand(Commands.copyBaseUrl, { cluster: 'codex-backup' }), `http://127.0.0.1:${port}/v1`);
+  });
+
   test('an activeClusters entry left behind by a removed cluster is dropped, not fatal', async () => {
     const a = await api();
     await configure({ clusters: [cluster('main', [claude]), cluster('codex', [codex], { protocol: 'openai' })] });

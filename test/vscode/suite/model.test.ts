@@ -10,7 +10,7 @@ import { emptyTotals } from '../../../src/core/usageLedger';
 function endpoint(over: Partial<EndpointStats> = {}): EndpointStats {
   return {
     cluster: 'main', name: 'e', baseUrl: 'https://x', disabled: false, state: 'healthy', requests: 100, failures: 1, inFlight: 2,
-    successRate: 0.99, latencyMs: 420, consecutiveFailures: 0, nextProbeAt: null, lastError: null, tokens: [], usage: emptyTotals(), today: emptyTotals(), conversations: 0, ...over,
+    successRate: 0.99, successOf: 240, resetAt: null, latencyMs: 420, consecutiveFailures: 0, nextProbeAt: null, lastError: null, tokens: [], usage: emptyTotals(), today: emptyTotals(), conversations: 0, ...over,
   };
 }
 
@@ -22,11 +22,20 @@ suite('model', () => {
     assert.ok(!r.rejected[0].reason.includes('abc12'));
   });
 
-  test('the endpoint description reads like "99% · 420 ms · 2 in flight"', () => {
-    assert.strictEqual(endpointDescription(endpoint(), true), '99% · 420 ms · 2 in flight');
+  test('the endpoint description reads like "99% of 240 · 420 ms · 2 in flight", with nothing that counts down', () => {
+    assert.strictEqual(endpointDescription(endpoint(), true), '99% of 240 · 420 ms · 2 in flight');
     assert.strictEqual(endpointDescription(endpoint({ disabled: true }), true), 'disabled');
-    assert.strictEqual(endpointDescription(endpoint({ state: 'open', nextProbeAt: 1_000_000 + 42_000, inFlight: 0 }), true, 1_000_000), '99% · 420 ms · probe in 42 s');
-    assert.strictEqual(keyDescription({ suffix: '…a1b2', state: 'cooling', cooldownUntil: 1_042_000, lastError: null, usage: emptyTotals(), today: emptyTotals(), conversations: 0 }, 1_000_000), 'cooling 42 s');
+    const probeAt = 1_000_000 + 42_000;
+    const open = endpoint({ state: 'open', successRate: 0, successOf: 12, nextProbeAt: probeAt, inFlight: 0 });
+    // The same words a second and a minute later while the probe is ahead: nothing to redraw.
+    assert.strictEqual(endpointDescription(open, true, 1_000_000), `0% of 12 · 420 ms · probe at ${new Date(probeAt).toLocaleTimeString()}`);
+    assert.strictEqual(endpointDescription(open, true, 1_001_000), endpointDescription(open, true, 1_000_000));
+    // Once due, it says what will happen: no probe runs until a request comes.
+    assert.strictEqual(endpointDescription(open, true, probeAt + 60_000), '0% of 12 · 420 ms · probe on the next request');
+    assert.strictEqual(endpointDescription(endpoint({ successOf: 0, latencyMs: null, inFlight: 0 }), true), 'no requests yet');
+    const cooling = { suffix: '…a1b2', state: 'cooling' as const, cooldownUntil: 1_042_000, lastError: null, usage: emptyTotals(), today: emptyTotals(), conversations: 0 };
+    assert.strictEqual(keyDescription(cooling, 1_000_000), `cooling until ${new Date(1_042_000).toLocaleTimeString()}`);
+    assert.strictEqual(keyDescription(cooling, 1_043_000), 'ok');
   });
 
   test('cluster health counts healthy endpoints of the enabled ones', () => {

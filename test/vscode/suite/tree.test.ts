@@ -5,15 +5,24 @@ import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import type { EndpointNode } from '../../../src/vscode/tree';
 import { api, cluster, configure, freePort, resetSettings, send, servingPort, startUpstream, Upstream, waitFor } from './helpers';
 
+async function endpointNode(name: string, clusterName = 'main'): Promise<EndpointNode | undefined> {
+  const a = await api();
+  const c = a.tree.getChildren().find((n) => n.kind === 'cluster' && n.cluster === clusterName);
+  return c && (a.tree.getChildren(c).find((n) => n.kind === 'endpoint' && n.endpoint === name) as EndpointNode | undefined);
+}
+
 async function endpointItem(name: string): Promise<vscode.TreeItem | undefined> {
   const a = await api();
-  const c = a.tree.getChildren().find((n) => n.kind === 'cluster' && n.cluster === 'main');
-  const e = c && (a.tree.getChildren(c).find((n) => n.kind === 'endpoint' && n.endpoint === name) as EndpointNode | undefined);
+  const e = await endpointNode(name);
   return e && a.tree.getTreeItem(e);
 }
 
-/** The tooltip's markdown without its escapes. */
-function tooltipText(item: vscode.TreeItem): string {
+/** The tooltip as VS Code gets it when the hover opens (resolveTreeItem), without its markdown escapes. */
+async function tooltipText(name: string): Promise<string> {
+  const a = await api();
+  const node = await endpointNode(name);
+  assert.ok(node, `no endpoint ${name}`);
+  const item = a.tree.resolveTreeItem(a.tree.getTreeItem(node), node);
   return (item.tooltip as vscode.MarkdownString).value.replace(/\\(.)/g, '$1');
 }
 
@@ -50,7 +59,7 @@ suite('tree follows faults', () => {
     for (let i = 0; i < 4; i++) assert.strictEqual((await send(port)).status, 200);
     const item = await waitFor('the endpoint to show its stats', async () => {
       const i = await endpointItem('good');
-      return /^100% · \d+ ms$/.test(String(i?.description)) ? i : undefined;
+      return /^100% of \d+ · \d+ ms$/.test(String(i?.description)) ? i : undefined;
     });
     assert.strictEqual(iconId(item), 'pass-filled');
     assert.strictEqual(item.contextValue, 'endpoint.enabled.healthy');
@@ -72,7 +81,7 @@ suite('tree follows faults', () => {
       return i?.contextValue === 'endpoint.enabled.unhealthy' ? i : undefined;
     });
     assert.strictEqual(iconId(item), 'error');
-    assert.match(tooltipText(item), /last error: UPSTREAM_5XX/);
+    assert.match(await tooltipText('bad'), /last error: UPSTREAM_5XX/);
     await waitFor('the status bar to show 1/2', () => a.statusBar.text === `$(radio-tower) Switchyard 1/2 · :${port}`);
   });
 
@@ -86,8 +95,8 @@ suite('tree follows faults', () => {
         return i?.contextValue === 'endpoint.enabled.open' ? i : undefined;
       });
       assert.strictEqual(iconId(item), 'circle-slash');
-      assert.match(String(item.description), /probe in \d+ s/);
-      assert.match(tooltipText(item), /next probe in \d+ s/);
+      assert.match(String(item.description), /probe at \d{1,2}:\d\d:\d\d/);
+      assert.match(await tooltipText('bad'), /next probe in \d+ (s|min) \(at \d{1,2}:\d\d:\d\d/);
       await waitFor('the status bar to show 0/2', () => a.statusBar.text === `$(radio-tower) Switchyard 0/2 · :${port}`);
     } finally {
       good.status = 200;

@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../vscode/host/browser';
 import { Workbench } from './workbench';
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- page functions run in the browser, compiled without the DOM library */
 const TIMEOUT_MS = 180_000;
 const UI_MS = 20_000;
 
@@ -127,7 +128,44 @@ test('the activity-bar view shows the clusters and each endpoint state', { timeo
   const text = await sidebar.innerText();
   assert.match(text, /main/);
   assert.match(text, /active · 1\/3 healthy/);
-  assert.match(text, /probe in/);
+  assert.match(text, /probe at \d{1,2}:\d\d:\d\d|probe on the next request/);
+});
+
+test('with an ejected endpoint and no traffic the tree holds still, and a hover stays open with times as of when it opened', { timeout: TIMEOUT_MS }, async () => {
+  assert.ok(first);
+  const page = first.page;
+  const sidebar = await first.openView('Switchyard');
+  const down = sidebar.locator('.monaco-list-row[aria-label^="down, open"]').first();
+  await down.waitFor({ state: 'visible', timeout: UI_MS });
+  await page.mouse.move(5, 5);
+  // Count the batches of DOM changes in the tree's rows over 10 s with no traffic.
+  await down.evaluate((row: any) => {
+    const rows = row.closest('.monaco-list-rows');
+    const w = globalThis as any;
+    w.__treeBatches = 0;
+    w.__treeObserver = new w.MutationObserver(() => w.__treeBatches++);
+    w.__treeObserver.observe(rows, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  await new Promise((r) => setTimeout(r, 10_000));
+  const batches = await page.evaluate(() => {
+    const w = globalThis as any;
+    w.__treeObserver.disconnect();
+    return w.__treeBatches as number;
+  });
+  assert.ok(batches <= 10, `${batches} batches of DOM changes in the tree in 10 s`);
+
+  await down.hover();
+  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'next probe' }).first();
+  await hover.waitFor({ state: 'visible', timeout: UI_MS });
+  const opened = await hover.innerText();
+  // The last error is at least the 10 s of quiet old: built when the hover opened, not when the row was drawn.
+  const ago = /last error: .*?, (\d+(?:\.\d)?) (s|min) ago/.exec(opened);
+  assert.ok(ago && (ago[2] === 'min' || Number(ago[1]) >= 10), `the hover said: ${opened}`);
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.ok(await hover.isVisible(), 'the hover is still open after 3 s');
+  assert.equal(await hover.innerText(), opened);
+  await first.screenshot('tree-hover-ejected');
+  await page.mouse.move(5, 5);
 });
 
 test('Add Keys from the palette stores keys that appear as suffixes under the endpoint', { timeout: TIMEOUT_MS }, async () => {

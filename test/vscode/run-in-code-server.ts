@@ -8,7 +8,7 @@ import type { RunnerResult } from './runner-extension/extension';
 import type { TestOutcome } from './suite/index';
 import { CodeServer, startCodeServer } from './host/codeServer';
 import { launchBrowser, openWorkbenchPage } from './host/browser';
-import { packageRunner, packageSwitchyard } from './host/vsix';
+import { packageBusyNeighbour, packageRunner, packageSwitchyard } from './host/vsix';
 
 const SUITE_INDEX = path.join(__dirname, 'suite/index.js');
 const DEFAULT_TIMEOUT_MS = 180_000;
@@ -88,7 +88,8 @@ export async function runInCodeServer(options: RunOptions = {}): Promise<RunnerR
   const resultFile = path.join(staging, 'results.json');
   const phase = phaseTimer(options.onPhase);
   try {
-    const extensions = [options.vsix ?? (await packageSwitchyard()), await packageRunner(staging)];
+    // A busy neighbour is installed too; it idles until a suite asks it to busy-loop the host.
+    const extensions = [options.vsix ?? (await packageSwitchyard()), await packageRunner(staging), await packageBusyNeighbour(staging)];
     phase('packaged the extensions');
     server = await startCodeServer({ extensions, settings: options.settings, env: suiteEnv(resultFile, options), keep: options.keep });
     phase(`installed them; code-server listening on ${server.url}`);

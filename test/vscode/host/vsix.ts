@@ -4,8 +4,6 @@ import * as path from 'path';
 import { createVSIX } from '@vscode/vsce';
 import { REPO_ROOT } from './codeServer';
 
-const RUNNER_SOURCE = path.join(REPO_ROOT, 'test/vscode/runner-extension');
-const RUNNER_COMPILED = path.join(REPO_ROOT, 'out/test/vscode/runner-extension/extension.js');
 
 async function quietly<T>(work: () => Promise<T>): Promise<T> {
   const log = console.log;
@@ -31,17 +29,26 @@ export async function packageSwitchyard(): Promise<string> {
   return packagePath;
 }
 
-/** Stages the compiled runner extension in `workDir` and packages it there. */
-export async function packageRunner(workDir: string): Promise<string> {
-  if (!fs.existsSync(RUNNER_COMPILED)) throw new Error(`${RUNNER_COMPILED} is missing: run \`npm run pretest\` first`);
-  const stage = path.join(workDir, 'runner-extension');
+/** Stages a compiled test-only extension (its package.json and one extension.js) in `workDir` and packages it there. */
+async function packageTestExtension(name: string, description: string, workDir: string): Promise<string> {
+  const compiled = path.join(REPO_ROOT, `out/test/vscode/${name}/extension.js`);
+  if (!fs.existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run pretest\` first`);
+  const stage = path.join(workDir, name);
   fs.mkdirSync(stage, { recursive: true });
-  fs.copyFileSync(path.join(RUNNER_SOURCE, 'package.json'), path.join(stage, 'package.json'));
-  fs.copyFileSync(RUNNER_COMPILED, path.join(stage, 'extension.js'));
-  fs.writeFileSync(path.join(stage, 'README.md'), '# Switchyard test runner\n\nInstalled only for tests.\n');
-  const packagePath = path.join(workDir, 'switchyard-test-runner.vsix');
-  await quietly(() =>
-    createVSIX({ cwd: stage, packagePath, dependencies: false, allowMissingRepository: true, skipLicense: true }),
-  );
+  fs.copyFileSync(path.join(REPO_ROOT, `test/vscode/${name}/package.json`), path.join(stage, 'package.json'));
+  fs.copyFileSync(compiled, path.join(stage, 'extension.js'));
+  fs.writeFileSync(path.join(stage, 'README.md'), `# ${description}\n\nInstalled only for tests.\n`);
+  const packagePath = path.join(workDir, `switchyard-${name}.vsix`);
+  await quietly(() => createVSIX({ cwd: stage, packagePath, dependencies: false, allowMissingRepository: true, skipLicense: true }));
   return packagePath;
+}
+
+/** The extension that runs the in-host suites. */
+export function packageRunner(workDir: string): Promise<string> {
+  return packageTestExtension('runner-extension', 'Switchyard test runner', workDir);
+}
+
+/** A neighbour that busy-loops the extension host on command (switchyardTest.busy.start / .stop). */
+export function packageBusyNeighbour(workDir: string): Promise<string> {
+  return packageTestExtension('busy-extension', 'Switchyard test: a busy neighbour', workDir);
 }

@@ -3,7 +3,7 @@ import * as assert from 'assert';
 import { suite, test } from 'mocha';
 import { clusterHealth, endpointDescription, keyDescription, parseKeys } from '../../../src/vscode/format';
 import { configFromSettings, withCluster, withEndpoint, withEndpointPatch, withoutEndpoint, withoutSettingsKeys } from '../../../src/vscode/settingsModel';
-import { endpointNameFor } from '../../../src/vscode/commands';
+import { endpointNameFor } from '../../../src/vscode/wizard/names';
 import type { EndpointStats } from '../../../src/core/stats';
 import { emptyTotals } from '../../../src/core/usageLedger';
 

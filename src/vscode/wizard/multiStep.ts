@@ -106,7 +106,7 @@ const SEVERITY = {
   [vscode.InputBoxValidationSeverity.Error]: 'error',
 } as const;
 
-function viewOf(title: string, input: vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>, kind: 'input' | 'pick'): ShownStep {
+function viewOf(title: string, input: vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>, kind: 'input' | 'pick', changed?: (value: string) => void): ShownStep {
   const box = kind === 'input' ? (input as vscode.InputBox) : undefined;
   const list = kind === 'pick' ? (input as vscode.QuickPick<vscode.QuickPickItem>) : undefined;
   return {
@@ -128,7 +128,11 @@ function viewOf(title: string, input: vscode.InputBox | vscode.QuickPick<vscode.
     get hasBack() { return input.buttons.includes(vscode.QuickInputButtons.Back); },
     get items() { return list?.items.map((i) => i.label) ?? []; },
     get active() { return list?.activeItems.map((i) => i.label) ?? []; },
-    type(text: string) { input.value = text; },
+    // The workbench reports only the user's own edits, so a value set here runs the step's edit handling itself.
+    type(text: string) {
+      input.value = text;
+      changed?.(text);
+    },
   };
 }
 
@@ -174,14 +178,15 @@ export class MultiStepInput implements vscode.Disposable {
       /** The text the running or finished `accept` is about; its echo from the workbench is not an edit. */
       let workingOn: string | undefined;
       subs.push({ dispose: () => pending?.abort() });
-      subs.push(box.onDidChangeValue((v) => {
+      const changed = (v: string) => {
         if (v === workingOn) return;
         pending?.abort();
         pending = undefined;
         workingOn = undefined;
         box.busy = false;
         box.validationMessage = step.validate?.(v);
-      }));
+      };
+      subs.push(box.onDidChangeValue(changed));
       subs.push(box.onDidAccept(async () => {
         const v = box.value;
         if (pending && v === workingOn) return;
@@ -213,6 +218,7 @@ export class MultiStepInput implements vscode.Disposable {
           }
         }
       }));
+      return changed;
     });
   }
 
@@ -227,13 +233,15 @@ export class MultiStepInput implements vscode.Disposable {
         const item = list.selectedItems[0] ?? list.activeItems[0];
         if (item) resolve(item);
       }));
+      return undefined;
     });
   }
 
   private open<T, Q extends vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>>(
     input: Q,
     kind: 'input' | 'pick',
-    wire: (resolve: (value: T) => void, subs: vscode.Disposable[]) => void,
+    /** Hooks the step's events up; returns its handling of an edit, if it has any. */
+    wire: (resolve: (value: T) => void, subs: vscode.Disposable[]) => ((value: string) => void) | undefined,
   ): Promise<T> {
     input.title = this.title;
     input.step = this.index + 1;
@@ -249,7 +257,7 @@ export class MultiStepInput implements vscode.Disposable {
         for (const s of subs.splice(0)) s.dispose();
         settle();
       };
-      wire((value) => finish(() => resolve(value)), subs);
+      const changed = wire((value) => finish(() => resolve(value)), subs);
       subs.push(input.onDidTriggerButton((b) => {
         if (b === vscode.QuickInputButtons.Back) finish(() => reject(new Back()));
       }));
@@ -259,7 +267,7 @@ export class MultiStepInput implements vscode.Disposable {
       }));
       this.current?.dispose();
       this.current = input;
-      this.tracker?.show(input, viewOf(this.title, input, kind));
+      this.tracker?.show(input, viewOf(this.title, input, kind, changed));
       input.show();
     });
   }

@@ -5,7 +5,7 @@ import { PROTOCOLS, Protocol, Strategy } from '../../core/config';
 import { Commands, Settings } from '../constants';
 import { readSetting, writeSetting } from '../settings';
 import { officialBaseUrl, withCluster, withEndpoint } from '../settingsModel';
-import { baseUrlStep, checkedBaseUrl, clustersInSettings, EndpointAnswers, endpointNameStep, offerKeys, WizardDeps } from './endpointSteps';
+import { baseUrlStep, checkedBaseUrl, checkedNote, clustersInSettings, EndpointAnswers, endpointNameStep, offerKeys, WizardDeps } from './endpointSteps';
 import { MultiStepInput } from './multiStep';
 import { endpointNameFor, nameProblem } from './names';
 
@@ -52,14 +52,14 @@ export async function addCluster(d: WizardDeps, a: AddClusterArgs = {}): Promise
       if (endpoint.baseUrl && PROTOCOLS.some((q) => q !== p && officialBaseUrl(q) === endpoint.baseUrl)) endpoint.baseUrl = undefined;
       return baseUrlStep(flow, endpoint, {
         protocol: p,
-        prompt: 'Base URL of the first endpoint: the official API or a relay. Enter checks that it answers (no key is sent)',
+        prompt: 'Base URL of the first endpoint: the official API or a relay. Enter checks that it answers, without sending a key',
         initial: officialBaseUrl(p),
       });
     },
     () => endpointNameStep(flow, endpoint, []),
   ]);
   await save(d, { name, protocol, baseUrl: endpoint.baseUrl, endpointName: endpoint.name });
-  void offerKeys(`Added cluster "${name}" with endpoint "${endpoint.name}" (${endpoint.baseUrl}).`, name, endpoint.name ?? '');
+  void offerKeys(`Added cluster "${name}" with endpoint "${endpoint.name}" (${endpoint.baseUrl}).${checkedNote(endpoint)}`, name, endpoint.name ?? '');
   return name;
 }
 

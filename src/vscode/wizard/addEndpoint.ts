@@ -7,7 +7,7 @@ import type { ProxyService } from '../proxyService';
 import { readSetting, writeSetting } from '../settings';
 import { officialBaseUrl, withEndpoint } from '../settingsModel';
 import { offerFirstCluster } from './addCluster';
-import { baseUrlStep, checkedBaseUrl, ClusterInSettings, clustersInSettings, EndpointAnswers, endpointNameStep, offerKeys, WizardDeps } from './endpointSteps';
+import { baseUrlStep, checkedBaseUrl, checkedNote, ClusterInSettings, clustersInSettings, EndpointAnswers, endpointNameStep, offerKeys, WizardDeps } from './endpointSteps';
 import { Cancelled, MultiStepInput } from './multiStep';
 import { endpointNameFor, nameProblem, uniqueName } from './names';
 
@@ -62,7 +62,7 @@ export async function addEndpoint(d: WizardDeps, a: AddEndpointArgs = {}): Promi
   if (interactive) {
     steps.push(() => baseUrlStep(flow, endpoint, {
       protocol: target().protocol,
-      prompt: `Base URL of the endpoint (the official API or a relay) for "${target().name}". Enter checks that it answers (no key is sent)`,
+      prompt: `Base URL of the endpoint (the official API or a relay) for "${target().name}". Enter checks that it answers, without sending a key`,
       initial: target().endpoints.length === 0 ? officialBaseUrl(target().protocol) : '',
     }));
     steps.push(() => endpointNameStep(flow, endpoint, target().endpoints));
@@ -75,6 +75,6 @@ export async function addEndpoint(d: WizardDeps, a: AddEndpointArgs = {}): Promi
   if (problem) throw new Error(problem);
   await writeSetting(Settings.clusters, withEndpoint(readSetting<unknown>(Settings.clusters, []), c.name, { name, baseUrl, weight: a.weight }));
   await d.service.reload();
-  if (interactive) void offerKeys(`Added endpoint "${name}" (${baseUrl}) to "${c.name}".`, c.name, name);
+  if (interactive) void offerKeys(`Added endpoint "${name}" (${baseUrl}) to "${c.name}".${checkedNote(endpoint)}`, c.name, name);
   return { cluster: c.name, endpoint: name };
 }

@@ -97,7 +97,7 @@ export function endpointNameStep(flow: MultiStepInput, answers: EndpointAnswers,
   const probe = answers.probes.get(url);
   return flow
     .input({
-      prompt: `${probe ? `${url}: ${probe.text}. ` : ''}A short name for this endpoint (the tree and the logs show it; its keys are stored under it)`,
+      prompt: `${probe ? `${url}: ${probe.text}. ` : ''}A short name for this endpoint, as the tree and the logs show it`,
       value: answers.name,
       validate: (v) => nameProblem(v, 'endpoint', taken),
     })
@@ -130,6 +130,12 @@ export function clustersInSettings(): ClusterInSettings[] {
       protocol: c.protocol === 'openai' ? 'openai' : 'anthropic',
       endpoints: Array.isArray(c.endpoints) ? c.endpoints.map((e: { name?: unknown }) => e?.name).filter((n): n is string => typeof n === 'string') : [],
     }));
+}
+
+/** " When checked, it answered 503 …" for an endpoint whose probe found it failing or unreachable; empty otherwise. */
+export function checkedNote(answers: EndpointAnswers): string {
+  const probe = answers.probes.get(answers.baseUrl ?? '');
+  return probe && probe.verdict !== 'ok' ? ` When checked, ${probe.text.replace(/^answered/, 'it answered')}.` : '';
 }
 
 /** After an endpoint was added interactively: says so and offers Add Keys (not awaited by the command). */

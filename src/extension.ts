@@ -17,6 +17,7 @@ import { StopMarker } from './vscode/stopMarker';
 import { TailLogsPanel } from './vscode/tailView';
 import { TerminalEnvironment } from './vscode/terminalEnv';
 import { EndpointTreeProvider, TreeNode } from './vscode/tree';
+import { StepTracker } from './vscode/wizard/multiStep';
 
 /** What activate() returns: the live objects, for tests and other extensions. */
 export interface SwitchyardApi {
@@ -28,6 +29,8 @@ export interface SwitchyardApi {
   readonly statusBar: StatusBar;
   readonly tail: TailLogsPanel;
   readonly dashboard: DashboardPanel;
+  /** The Add Cluster / Add Endpoint step on screen, if any. */
+  readonly steps: StepTracker;
   /** Settles when the first settings read (and start, with autoStart) is done. */
   readonly ready: Promise<void>;
 }
@@ -72,7 +75,8 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   context.subscriptions.push(diagnostics, tree, treeView, statusBar, stats, tail, dashboard);
   context.subscriptions.push(new TerminalEnvironment(context.environmentVariableCollection, proxy));
   const codex = new CodexSetup(proxy, context.globalState);
-  context.subscriptions.push(codex, new CommandController({ service: proxy, tokens, channel, tree, stats, tail, dashboard, diagnostics, codex }));
+  const steps = new StepTracker();
+  context.subscriptions.push(codex, steps, new CommandController({ service: proxy, tokens, channel, tree, stats, tail, dashboard, diagnostics, codex, steps }));
 
   const setContext = () => {
     const v = proxy.view();
@@ -93,7 +97,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
 
   const ready = proxy.initialize();
   ready.then(() => codex.offer(), showFailure).then(undefined, showFailure);
-  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, dashboard, ready };
+  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, dashboard, steps, ready };
 }
 
 /** A failure of work nobody awaits (already logged by the service): a message, not an unhandled rejection. */

@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import type { Protocol, Strategy } from '../core/config';
-import { activeClusterName, PROTOCOLS } from '../core/config';
+import { activeClusterName } from '../core/config';
 import { redactText } from '../diagnostics/redact';
 import { COMMAND_ALIASES, Commands, Settings } from './constants';
 import { diagnose, diagnosticsSummary, knownSecrets } from './diagnostics';
@@ -11,16 +11,20 @@ import type { CodexSetup, CodexSetupArgs } from './codexSetup';
 import type { DashboardPanel } from './dashboardPanel';
 import type { DiagnosticsState } from './diagnosticsState';
 import { Disposable } from './dispose';
-import { clusterHealth, parseKeys } from './format';
+import { parseKeys, plural } from './format';
 import type { ProxyService } from './proxyService';
-import { checkReachable, Reachability } from './reachability';
+import { checkReachable, describeReachability, Reachability } from './reachability';
 import type { SecretTokenStore } from './secretTokens';
 import { readSetting, writeSetting } from './settings';
-import { baseUrlProblem, officialBaseUrl, withCluster, withEndpoint, withEndpointPatch, withoutEndpoint } from './settingsModel';
+import { withEndpointPatch, withoutEndpoint } from './settingsModel';
 import type { StatsDocumentProvider } from './statsDocument';
 import type { TailFilter, TailLogsPanel } from './tailView';
 import { clientBaseUrl, configuredFamilies, terminalVariables } from './terminalEnv';
 import type { EndpointTreeProvider } from './tree';
+import { addCluster, offerFirstCluster } from './wizard/addCluster';
+import { addEndpoint, clusterItems } from './wizard/addEndpoint';
+import { clustersInSettings, WizardDeps } from './wizard/endpointSteps';
+import { Cancelled, must, StepTracker } from './wizard/multiStep';
 
 /** Arguments a command accepts; tree nodes carry the same `cluster`/`endpoint`/`suffix` fields. */
 export interface CommandArgs extends CodexSetupArgs {
@@ -65,9 +69,10 @@ export interface CommandDeps {
   dashboard: DashboardPanel;
   diagnostics: DiagnosticsState;
   codex: CodexSetup;
+  /** Which wizard step is on screen. */
+  steps: StepTracker;
 }
 
-const NAME_PATTERN = /^[\w.-]{1,64}$/;
 /** A browser-hosted workbench may never answer a clipboard call (no permission, no focus). */
 const CLIPBOARD_TIMEOUT_MS = 1500;
 
@@ -77,48 +82,20 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]).finally(() => clearTimeout(timer));
 }
 
-function nameProblem(value: string, what: string, taken: readonly string[]): string | undefined {
-  const v = value.trim();
-  if (!v) return `Enter a ${what} name.`;
-  if (!NAME_PATTERN.test(v)) return `Use letters, digits, '.', '-' or '_' (at most 64).`;
-  if (taken.includes(v)) return `A ${what} named "${v}" already exists.`;
-  return undefined;
-}
-
-/** `https://api.anthropic.com` → `anthropic`, `http://relay.example.com:8080` → `relay`. */
-export function endpointNameFor(baseUrl: string): string {
-  try {
-    const labels = new URL(baseUrl).hostname.split('.').filter((l) => l && l !== 'api' && l !== 'www');
-    const name = labels[0] ?? 'endpoint';
-    return /^\d+$/.test(name) || name === '0' ? 'local' : name.replace(/[^\w.-]/g, '-');
-  } catch {
-    return 'endpoint';
-  }
-}
-
-class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
-
-function must<T>(value: T | undefined): T {
-  if (value === undefined) throw new Cancelled();
-  return value;
-}
-
 export class CommandController extends Disposable {
   /** The family of the cluster switched to last in this window: what Copy Base URL copies for. */
   private lastSwitched: Protocol | undefined;
+  private readonly wizard: WizardDeps;
 
   constructor(private readonly d: CommandDeps) {
     super();
+    this.wizard = { service: d.service, steps: d.steps };
     const handlers: Record<string, (arg?: CommandArgs) => unknown> = {
       [Commands.startProxy]: () => this.startProxy(),
       [Commands.stopProxy]: () => this.stopProxy(),
       [Commands.restartProxy]: () => this.restartProxy(),
-      [Commands.addCluster]: (a) => this.addCluster(a),
-      [Commands.addEndpoint]: (a) => this.addEndpoint(a),
+      [Commands.addCluster]: (a) => addCluster(this.wizard, a),
+      [Commands.addEndpoint]: (a) => addEndpoint(this.wizard, { ...a, name: a?.name ?? a?.endpointName }),
       [Commands.addKeys]: (a) => this.addKeys(a),
       [Commands.removeKey]: (a) => this.removeKey(a),
       [Commands.switchCluster]: (a) => this.switchCluster(a),
@@ -190,112 +167,21 @@ export class CommandController extends Disposable {
     const v = this.d.service.view();
     if (v.mode === 'serving') vscode.window.setStatusBarMessage(`Switchyard listening on ${v.url}`, 3000);
     else if (v.mode === 'remote') void vscode.window.showInformationMessage(`Switchyard already runs in another window on ${v.url}; this window shows its state.`);
-    else if (v.mode === 'unconfigured') void this.offerFirstCluster();
+    else if (v.mode === 'unconfigured') void offerFirstCluster();
     return v.url;
-  }
-
-  private async offerFirstCluster(): Promise<void> {
-    const add = 'Add Cluster';
-    if ((await vscode.window.showInformationMessage('Switchyard has no cluster yet.', add)) === add) await vscode.commands.executeCommand(Commands.addCluster);
   }
 
   // ---- clusters and endpoints ----
 
-  private clusterNames(): string[] {
-    return this.d.service.currentConfig?.clusters.map((c) => c.name) ?? [];
-  }
-
-  private async addCluster(a: CommandArgs = {}): Promise<string> {
-    const interactive = a.name === undefined;
-    const name = a.name?.trim() ?? must(await vscode.window.showInputBox({
-      title: 'Switchyard: Add Cluster (1/3)',
-      prompt: 'A name for the group of endpoints that serve the same API',
-      value: this.clusterNames().length === 0 ? 'main' : '',
-      validateInput: (v) => nameProblem(v, 'cluster', this.clusterNames()),
-    })).trim();
-    const problem = nameProblem(name, 'cluster', this.clusterNames());
-    if (problem) throw new Error(problem);
-    const protocol = a.protocol ?? must(await vscode.window.showQuickPick(
-      PROTOCOLS.map((p) => ({ label: p, description: p === 'anthropic' ? 'Claude Code, Anthropic SDKs (/v1/messages)' : 'Codex, OpenAI SDKs (/v1/chat/completions, /v1/responses)', protocol: p })),
-      { title: 'Switchyard: Add Cluster (2/3)', placeHolder: 'Which API do its endpoints serve?' },
-    )).protocol;
-    if (!PROTOCOLS.includes(protocol)) throw new Error(`protocol must be one of ${PROTOCOLS.join(', ')}`);
-    await writeSetting(Settings.clusters, withCluster(readSetting<unknown>(Settings.clusters, []), { name, protocol, strategy: a.strategy }));
-    await this.d.service.reload();
-    const baseUrl = a.baseUrl ?? (interactive
-      ? await vscode.window.showInputBox({
-          title: 'Switchyard: Add Cluster (3/3) — first endpoint',
-          prompt: 'Base URL of the first endpoint (the official API or a relay); Escape to add endpoints later',
-          value: officialBaseUrl(protocol),
-          validateInput: (v) => baseUrlProblem(v.trim()),
-        })
-      : undefined);
-    if (baseUrl) {
-      await this.addEndpoint({ cluster: name, baseUrl: baseUrl.trim(), name: a.endpointName ?? endpointNameFor(baseUrl) }, interactive);
-    } else {
-      void vscode.window.showInformationMessage(`Added cluster "${name}".`);
-    }
-    return name;
-  }
-
-  private async pickCluster(title: string, preselect?: string): Promise<string> {
-    const stats = this.d.service.view().stats;
-    const clusters = stats?.clusters ?? [];
+  private async pickCluster(title: string): Promise<string> {
+    const clusters = clustersInSettings();
     if (clusters.length === 0) {
-      void this.offerFirstCluster();
+      void offerFirstCluster();
       throw new Cancelled();
     }
     if (clusters.length === 1) return clusters[0].name;
-    const live = this.d.service.view().live;
-    const picked = must(await vscode.window.showQuickPick(
-      clusters.map((c) => {
-        const h = clusterHealth(c);
-        return {
-          label: c.name,
-          description: `${c.active ? `$(check) active for ${c.protocol} · ` : ''}${live ? `${h.healthy}/${h.total} healthy` : `${h.total} endpoints`}`,
-          detail: `${c.protocol} · ${c.endpoints.map((e) => e.name).join(', ') || 'no endpoints'}`,
-          picked: c.name === preselect,
-        };
-      }),
-      { title, placeHolder: 'Pick a cluster' },
-    ));
-    return picked.label;
-  }
-
-  private async addEndpoint(a: CommandArgs = {}, offerKeys = a.baseUrl === undefined): Promise<{ cluster: string; endpoint: string }> {
-    const cluster = a.cluster ?? (await this.pickCluster('Switchyard: Add Endpoint — to which cluster?'));
-    const config = this.d.service.currentConfig;
-    const taken = config?.clusters.find((c) => c.name === cluster)?.endpoints.map((e) => e.name) ?? [];
-    const protocol = config?.clusters.find((c) => c.name === cluster)?.protocol ?? 'anthropic';
-    const baseUrl = (a.baseUrl ?? must(await vscode.window.showInputBox({
-      title: `Switchyard: Add Endpoint to "${cluster}"`,
-      prompt: 'Base URL (the official API or a relay), e.g. https://relay.example.com',
-      value: taken.length === 0 ? officialBaseUrl(protocol) : 'https://',
-      validateInput: (v) => baseUrlProblem(v.trim()),
-    }))).trim();
-    const urlProblem = baseUrlProblem(baseUrl);
-    if (urlProblem) throw new Error(urlProblem);
-    let name = a.name?.trim();
-    if (name === undefined) {
-      let suggestion = endpointNameFor(baseUrl);
-      for (let i = 2; taken.includes(suggestion); i++) suggestion = `${endpointNameFor(baseUrl)}-${i}`;
-      name = a.baseUrl !== undefined ? suggestion : must(await vscode.window.showInputBox({
-        title: `Switchyard: Add Endpoint to "${cluster}"`,
-        prompt: 'A short name for this endpoint',
-        value: suggestion,
-        validateInput: (v) => nameProblem(v, 'endpoint', taken),
-      })).trim();
-    }
-    const problem = nameProblem(name, 'endpoint', taken);
-    if (problem) throw new Error(problem);
-    await writeSetting(Settings.clusters, withEndpoint(readSetting<unknown>(Settings.clusters, []), cluster, { name, baseUrl, weight: a.weight }));
-    await this.d.service.reload();
-    if (offerKeys) {
-      const addKeys = 'Add Keys';
-      const choice = await vscode.window.showInformationMessage(`Added endpoint "${name}" to "${cluster}". Without keys, clients' own keys are passed through.`, addKeys);
-      if (choice === addKeys) await vscode.commands.executeCommand(Commands.addKeys, { cluster, endpoint: name });
-    }
-    return { cluster, endpoint: name };
+    const items = clusterItems(this.d.service, clusters);
+    return must(await vscode.window.showQuickPick(items, { title, placeHolder: 'Pick a cluster' })).cluster;
   }
 
   private async pickEndpoint(title: string, a: CommandArgs): Promise<{ cluster: string; endpoint: string }> {
@@ -303,7 +189,7 @@ export class CommandController extends Disposable {
     const stats = this.d.service.view().stats;
     const all = (stats?.clusters ?? []).filter((c) => !a.cluster || c.name === a.cluster).flatMap((c) => c.endpoints.map((e) => ({ c, e })));
     if (all.length === 0) {
-      if (!stats || stats.clusters.length === 0) void this.offerFirstCluster();
+      if (!stats || stats.clusters.length === 0) void offerFirstCluster();
       else {
         const add = 'Add Endpoint';
         if ((await vscode.window.showInformationMessage('There is no endpoint yet.', add)) === add) await vscode.commands.executeCommand(Commands.addEndpoint, { cluster: a.cluster });
@@ -315,7 +201,7 @@ export class CommandController extends Disposable {
       all.map(({ c, e }) => ({
         label: `${c.name} / ${e.name}`,
         description: e.baseUrl,
-        detail: e.tokens.length === 0 ? "no keys (client's own key passed through)" : `${e.tokens.length} keys: ${e.tokens.map((k) => k.suffix).join(', ')}`,
+        detail: e.tokens.length === 0 ? "no keys (client's own key passed through)" : `${plural(e.tokens.length, 'key')}: ${e.tokens.map((k) => k.suffix).join(', ')}`,
         cluster: c.name,
         endpoint: e.name,
       })),
@@ -344,7 +230,7 @@ export class CommandController extends Disposable {
       const remove = 'Remove';
       const keys = this.d.tokens.tokensFor(cluster, endpoint).length;
       const answer = await vscode.window.showWarningMessage(
-        `Remove endpoint "${endpoint}" from cluster "${cluster}"${keys ? ` and forget its ${keys} keys` : ''}?`,
+        `Remove endpoint "${endpoint}" from cluster "${cluster}"${keys ? ` and forget its ${keys === 1 ? 'key' : `${keys} keys`}` : ''}?`,
         { modal: true },
         remove,
       );
@@ -360,12 +246,13 @@ export class CommandController extends Disposable {
     const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Probe Endpoint', a);
     const e = this.d.service.currentConfig?.clusters.find((c) => c.name === cluster)?.endpoints.find((x) => x.name === endpoint);
     if (!e) throw new Error(`there is no endpoint "${endpoint}" in cluster "${cluster}"`);
-    const r = await vscode.window.withProgress({ location: { viewId: 'switchyard.endpoints' }, title: `Probing ${endpoint}` }, () => checkReachable(e.baseUrl));
+    const timeoutMs = 5000;
+    const r = await vscode.window.withProgress({ location: { viewId: 'switchyard.endpoints' }, title: `Probing ${endpoint}` }, () => checkReachable(e.baseUrl, timeoutMs));
     if (r.reachable) {
       const reset = this.d.service.resetEndpoint(cluster, endpoint);
       void vscode.window.showInformationMessage(`${endpoint} answered HTTP ${r.status} in ${r.ms} ms${reset ? '; its failures were forgotten, so the next request may use it' : ''}.`);
     } else {
-      void vscode.window.showWarningMessage(`${endpoint} (${e.baseUrl}) cannot be reached: ${r.error}`);
+      void vscode.window.showWarningMessage(`${endpoint} (${e.baseUrl}) cannot be reached: ${describeReachability(r, timeoutMs).text}.`);
     }
     return r;
   }
@@ -460,7 +347,7 @@ export class CommandController extends Disposable {
     const root = v.url ?? (config ? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${v.port}` : undefined);
     const families = configuredFamilies(config);
     if (!root || !config || families.length === 0) {
-      void this.offerFirstCluster();
+      void offerFirstCluster();
       return undefined;
     }
     const VARS = { anthropic: 'ANTHROPIC_BASE_URL', openai: 'OPENAI_BASE_URL' } as const;

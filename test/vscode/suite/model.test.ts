@@ -1,9 +1,11 @@
 // The extension's plain logic: key parsing, settings → config with setting names in errors, cluster edits, wording.
 import * as assert from 'assert';
+import * as net from 'net';
 import { suite, test } from 'mocha';
 import { clusterHealth, endpointDescription, keyDescription, parseKeys } from '../../../src/vscode/format';
 import { configFromSettings, withCluster, withEndpoint, withEndpointPatch, withoutEndpoint, withoutSettingsKeys } from '../../../src/vscode/settingsModel';
-import { endpointNameFor } from '../../../src/vscode/commands';
+import { completeScheme, endpointNameFor, uniqueName } from '../../../src/vscode/wizard/names';
+import { checkReachable, describeReachability } from '../../../src/vscode/reachability';
 import type { EndpointStats } from '../../../src/core/stats';
 import { emptyTotals } from '../../../src/core/usageLedger';
 
@@ -95,5 +97,65 @@ suite('model', () => {
     assert.strictEqual(endpointNameFor('https://api.anthropic.com'), 'anthropic');
     assert.strictEqual(endpointNameFor('https://relay.example.com/v1'), 'relay');
     assert.strictEqual(endpointNameFor('http://127.0.0.1:8080'), 'local');
+    assert.strictEqual(endpointNameFor('http://[::1]:8080'), 'local');
+    assert.strictEqual(endpointNameFor('http://localhost:8080'), 'local');
+    assert.strictEqual(endpointNameFor('http://10.0.0.5:8080'), '10.0.0.5');
+    assert.strictEqual(uniqueName('local', ['local']), 'local-2');
+    assert.strictEqual(uniqueName('local', ['local', 'local-2']), 'local-3');
+    assert.strictEqual(uniqueName('relay', ['local']), 'relay');
+  });
+
+  test('a missing scheme is completed: https://, or http:// for this machine', () => {
+    assert.strictEqual(completeScheme('api.example.com'), 'https://api.example.com');
+    assert.strictEqual(completeScheme(' relay.example.com/api '), 'https://relay.example.com/api');
+    assert.strictEqual(completeScheme('127.0.0.1:1234'), 'http://127.0.0.1:1234');
+    assert.strictEqual(completeScheme('localhost:8080/v1'), 'http://localhost:8080/v1');
+    assert.strictEqual(completeScheme('[::1]:9000'), 'http://[::1]:9000');
+    assert.strictEqual(completeScheme('http://api.example.com'), 'http://api.example.com');
+    assert.strictEqual(completeScheme('ftp://nope'), 'ftp://nope');
+  });
+
+  test('a probe that gets no answer says it timed out, and an https URL on a plain port says it does not speak TLS', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const r = await checkReachable(`http://127.0.0.1:${port}`, { timeoutMs: 200 });
+      assert.strictEqual(describeReachability(r, 200).text, 'timed out after 0.2 s (nothing answered)');
+      silent.removeAllListeners('connection');
+      silent.on('connection', (s) => {
+        sockets.push(s);
+        s.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+      });
+      const tls = await checkReachable(`https://127.0.0.1:${port}`, { timeoutMs: 2000 });
+      assert.strictEqual(describeReachability(tls, 2000).text, `it does not speak TLS on port ${port} (try http:// instead of https://)`);
+      const controller = new AbortController();
+      silent.removeAllListeners('connection');
+      silent.on('connection', (s) => {
+        sockets.push(s);
+        controller.abort();
+      });
+      const cancelled = await checkReachable(`http://127.0.0.1:${port}`, { timeoutMs: 2000, signal: controller.signal });
+      assert.strictEqual(cancelled.code, 'ABORTED');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  test('probe failures read as plain words', () => {
+    const words = (code: string, url = 'https://api.example.com') => describeReachability({ reachable: false, ms: 5, code, url }, 3000).text;
+    assert.strictEqual(words('ECONNREFUSED', 'http://127.0.0.1:1234/v1/models'), 'nothing listens on 127.0.0.1:1234 (connection refused)');
+    assert.match(words('ENOTFOUND'), /^the name api\.example\.com does not resolve/);
+    assert.match(words('EAI_AGAIN'), /could not be looked up \(DNS did not answer/);
+    assert.match(words('SELF_SIGNED_CERT_IN_CHAIN'), /^its TLS certificate is not trusted here .*switchyard\.caFile/);
+    assert.match(words('CERT_HAS_EXPIRED'), /^its TLS certificate has expired/);
+    assert.strictEqual(words('TIMEOUT'), 'timed out after 3 s (nothing answered)');
+    const status = (s: number, path = '/v1/models') => describeReachability({ reachable: true, status: s, ms: 12, url: `https://relay.example.com${path}` }, 3000);
+    assert.deepStrictEqual(status(401), { verdict: 'ok', cause: 'OK', text: 'answered 401 in 12 ms (reachable; needs a key)' });
+    assert.deepStrictEqual(status(503), { verdict: 'down', cause: 'UPSTREAM_5XX', text: 'answered 503 in 12 ms — the endpoint is up but failing' });
+    assert.match(status(404, '/v1/v1/models').text, /the base URL ends in \/v1, and clients add \/v1 themselves/);
+    assert.strictEqual(status(404).verdict, 'warn');
   });
 });

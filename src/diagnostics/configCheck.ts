@@ -1,7 +1,7 @@
 // The config: clusters have endpoints, URLs parse, protocols are known, names are unique, the active cluster exists, keys are there.
 
 import { ClusterConfig, EndpointConfig, PROTOCOLS, SwitchyardConfig } from '../core/config';
-import { finding, ok, Verdict } from './check';
+import { finding, ok, plural, Verdict } from './check';
 import { DiagnosticCheck } from './types';
 
 /** How many keys an endpoint ends up with (config, tokenEnv and the token store together). */
@@ -27,7 +27,7 @@ export function baseUrlProblem(value: unknown): string | undefined {
     return 'is not a URL';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `uses ${url.protocol} (only http and https work)`;
-  if (url.username || url.password) return 'contains credentials (put keys in tokens instead)';
+  if (url.username || url.password) return 'contains credentials (give the endpoint keys instead)';
   if (url.search || url.hash) return 'contains a query string or fragment';
   return undefined;
 }
@@ -70,9 +70,9 @@ function endpointProblems(c: ClusterConfig, e: EndpointConfig, keyCount: KeyCoun
   const wantsKeys = e.tokenEnv !== undefined || e.tokens !== undefined;
   if (wantsKeys && keys === 0) {
     const why = envMissing ? `names tokenEnv ${e.tokenEnv}, which is not set in this environment` : 'lists no keys';
-    out.push({ cluster: c.name, endpoint: e.name, verdict: fail('KEY_MISSING', `endpoint "${e.name}" ${why}`, envMissing ? `Export ${e.tokenEnv} where Switchyard starts, or add a key (Switchyard: Add Tokens / \`switchyard tokens add\`).` : 'Add a key, or remove "tokens" to pass the clients\' own keys through.', { tokenEnv: e.tokenEnv ?? null, keys: 0 }) });
+    out.push({ cluster: c.name, endpoint: e.name, verdict: fail('KEY_MISSING', `endpoint "${e.name}" ${why}`, envMissing ? `Export ${e.tokenEnv} where Switchyard starts, or add a key ("Switchyard: Add Keys" in VS Code, \`switchyard tokens add\` headless).` : 'Add a key, or remove the empty "tokens" list to pass the clients\' own keys through.', { tokenEnv: e.tokenEnv ?? null, keys: 0 }) });
   } else if (envMissing) {
-    out.push({ cluster: c.name, endpoint: e.name, verdict: { status: 'warn', cause: 'KEY_MISSING', summary: `endpoint "${e.name}" names tokenEnv ${e.tokenEnv}, which is not set (its other ${keys} key(s) are used)`, fix: `Export ${e.tokenEnv} or drop "tokenEnv" from the endpoint.`, evidence: { tokenEnv: e.tokenEnv ?? null, keys } } });
+    out.push({ cluster: c.name, endpoint: e.name, verdict: { status: 'warn', cause: 'KEY_MISSING', summary: `endpoint "${e.name}" names tokenEnv ${e.tokenEnv}, which is not set (its other ${plural(keys, 'key')} ${keys === 1 ? 'is' : 'are'} used)`, fix: `Export ${e.tokenEnv} or drop "tokenEnv" from the endpoint.`, evidence: { tokenEnv: e.tokenEnv ?? null, keys } } });
   }
   return out;
 }
@@ -98,7 +98,7 @@ export function checkConfig(config: SwitchyardConfig, keyCount: KeyCount, env: N
   const problems = configProblems(config, keyCount, env);
   if (problems.length === 0) {
     const endpoints = config.clusters.reduce((n, c) => n + c.endpoints.length, 0);
-    return [finding({ area: 'config', title: 'Config' }, ok(`${config.clusters.length} cluster(s), ${endpoints} endpoint(s); active cluster "${config.activeCluster}"`, { clusters: config.clusters.map((c) => c.name), activeCluster: config.activeCluster }))];
+    return [finding({ area: 'config', title: 'Config' }, ok(`${plural(config.clusters.length, 'cluster')}, ${plural(endpoints, 'endpoint')}; active cluster "${config.activeCluster}"`, { clusters: config.clusters.map((c) => c.name), activeCluster: config.activeCluster }))];
   }
   return problems.map((p) => finding({ area: 'config', title: 'Config', cluster: p.cluster, endpoint: p.endpoint, detail: p.verdict.cause }, p.verdict));
 }

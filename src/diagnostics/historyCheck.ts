@@ -3,14 +3,14 @@
 import { formatRequestLine, RequestRecord } from '../core/log';
 import { Cause, outcome } from '../core/outcomes';
 import { DiagnosticCause } from './causes';
-import { finding, humanMs, ok, Verdict } from './check';
+import { finding, humanMs, ok, plural, Verdict } from './check';
 import { readRecentRecords } from './requestLogTail';
 import { DiagnosticCheck } from './types';
 
 export interface HistoryCheckInput {
   /** The request log; undefined when logging to a file is off. */
   file: string | undefined;
-  /** Records already held in memory (the VS Code window keeps the recent ones); used instead of the file. */
+  /** Records the caller already holds in memory (the VS Code window's recent ones); read when there is no file. */
   records?: readonly RequestRecord[];
   windowMs: number;
   now?: number;
@@ -101,7 +101,7 @@ function topPerEndpoint(groups: Group[]): Group[] {
 
 function groupVerdict(g: Group, windowMs: number): Verdict {
   const cause: DiagnosticCause = g.logCause;
-  const reached = g.clientFailures > 0 ? `${g.clientFailures} request(s) failed for the client` : 'all absorbed by failover';
+  const reached = g.clientFailures > 0 ? `${plural(g.clientFailures, 'request')} failed for the client` : 'all absorbed by failover';
   return {
     // Failures clients saw are failures now; ones failover hid are worth a look, not an alarm.
     status: g.clientFailures > 0 ? 'fail' : 'warn',
@@ -125,8 +125,9 @@ export async function checkHistory(input: HistoryCheckInput): Promise<Diagnostic
   const started = performance.now();
   const subject = { area: 'history' as const, title: 'Recent history' };
   const now = input.now ?? Date.now();
-  if (input.records) return historyOf(subject, input.records.filter((r) => Date.parse(r.time) >= now - input.windowMs), input.windowMs, 'this window\'s recent requests', started);
-  if (!input.file) return [finding(subject, ok('the request log is off, so there is no history to read (headless: set "log.file" in the config to keep one)'))];
+  if (!input.file && input.records) return historyOf(subject, input.records.filter((r) => Date.parse(r.time) >= now - input.windowMs), input.windowMs, 'recent requests held in memory', started);
+  // Only headless gets here: VS Code always passes the records it holds.
+  if (!input.file) return [finding(subject, ok('the request log is off, so there is no history to read; set "log.file" in the config file to keep one'))];
   const recent = await readRecentRecords(input.file, now - input.windowMs);
   const ms = performance.now() - started;
   if (recent.error && recent.records.length === 0) {
@@ -139,7 +140,7 @@ export async function checkHistory(input: HistoryCheckInput): Promise<Diagnostic
 function historyOf(subject: { area: 'history'; title: string }, records: readonly RequestRecord[], windowMs: number, source: string, started: number): DiagnosticCheck[] {
   const ms = performance.now() - started;
   const groups = topPerEndpoint(groupFailures(records));
-  if (groups.length === 0) return [finding(subject, ok(`no failures in the last ${humanMs(windowMs)} (${records.length} requests)`, { source, requests: records.length }), ms)];
+  if (groups.length === 0) return [finding(subject, ok(`no failures in the last ${humanMs(windowMs)} (${plural(records.length, 'request')})`, { source, requests: records.length }), ms)];
   return groups.map((g) => {
     const verdict = groupVerdict(g, windowMs);
     return finding({ ...subject, cluster: g.cluster ?? undefined, endpoint: g.endpoint, detail: verdict.cause }, verdict, ms);

@@ -4,7 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import { AdminAnswer, getAdmin, proxyUrl, switchyardIdentity } from '../core/adminClient';
-import { Deadline, finding, humanMs, ok, Verdict } from './check';
+import { Deadline, finding, humanMs, ok, plural, Verdict } from './check';
 import { DiagnosticCheck, Evidence, InProcessSwitchyard } from './types';
 
 const LAG_WARN_MS = 200;
@@ -50,7 +50,7 @@ function socketsVerdict(sockets: number, inFlight: number, evidence: Evidence): 
   return {
     status: 'warn',
     cause: 'SOCKETS_HIGH',
-    summary: `${sockets} upstream sockets are open for ${inFlight} requests in flight`,
+    summary: `${plural(sockets, 'upstream socket')} ${sockets === 1 ? 'is' : 'are'} open for ${plural(inFlight, 'request')} in flight`,
     evidence,
     fix: 'Watch /_switchyard/stats: if the count keeps growing, restart the proxy and report it (sockets are leaking).',
   };
@@ -110,7 +110,7 @@ async function inProcess(sy: InProcessSwitchyard, input: ProxyCheckInput, starte
       fix: 'Restart the window or the proxy; large buffered request bodies (limits.maxBodyBytes) cost memory while in flight.',
     }, ms);
   }
-  const vitals = `up ${evidence.uptime}, ${stats.requests.inFlight} in flight, ${stats.upstreamSockets} upstream sockets, loop lag ${lag.p99Ms} ms, heap ${evidence.heapUsedMb} MB`;
+  const vitals = `up ${evidence.uptime}, ${stats.requests.inFlight} in flight, ${plural(stats.upstreamSockets, 'upstream socket')}, loop lag ${lag.p99Ms} ms, heap ${evidence.heapUsedMb} MB`;
   return finding(subject, socketsVerdict(stats.upstreamSockets, stats.requests.inFlight, evidence) ?? ok(`Switchyard answers on ${evidence.url} in ${answer.ms} ms (${vitals})`, evidence), ms);
 }
 
@@ -173,7 +173,7 @@ async function remote(input: ProxyCheckInput, started: number): Promise<Diagnost
       fix: 'Check the proxy process (CPU, memory); restarting it clears a stuck loop.',
     }, ms);
   }
-  const vitals = `up ${evidence.uptime}, ${inFlight} in flight, ${sockets} upstream sockets${evidence.rssMb !== null ? `, rss ${evidence.rssMb} MB` : ''}`;
+  const vitals = `up ${evidence.uptime}, ${inFlight} in flight, ${plural(sockets, 'upstream socket')}${evidence.rssMb !== null ? `, rss ${evidence.rssMb} MB` : ''}`;
   return finding(subject, socketsVerdict(sockets, inFlight, evidence) ?? ok(`Switchyard (pid ${identity.pid}) answers on ${evidence.url} in ${input.health.ms} ms (${vitals})`, evidence), ms);
 }
 

@@ -124,7 +124,7 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
   const environment = checkEnvironment({ clientEnv: input.clientEnv ?? env, homeDir, proxyHost: reachableHost(target.host), proxyPort: target.port, families: families(config), timeouts: config.timeouts ?? DEFAULT_TIMEOUTS }).catch(
     crashed({ area: 'environment', title: 'Environment' }),
   );
-  const history = checkHistory({ file: logFile ? expandHome(logFile, homeDir) : undefined, windowMs: input.historyWindowMs ?? DEFAULT_HISTORY_WINDOW_MS }).catch(crashed({ area: 'history', title: 'Recent history' }));
+  const history = checkHistory({ file: logFile ? expandHome(logFile, homeDir) : undefined, records: input.recentRequests, windowMs: input.historyWindowMs ?? DEFAULT_HISTORY_WINDOW_MS }).catch(crashed({ area: 'history', title: 'Recent history' }));
   const keyCount = (cluster: string, endpoint: string) => snapshot.clusters.find((c) => c.name === cluster)?.endpoints.find((e) => e.name === endpoint)?.keys.length ?? 0;
   let configChecks: DiagnosticCheck[];
   try {

@@ -1,6 +1,7 @@
 // The diagnostics contract: what a run takes in, the checks it produces and the report they form.
 
 import type { SwitchyardConfig } from '../core/config';
+import type { RequestRecord } from '../core/log';
 import type { TokenSource } from '../core/runtime';
 import type { Switchyard } from '../core/switchyard';
 import type { DiagnosticCause } from './causes';
@@ -103,6 +104,8 @@ export interface DiagnosticsInput {
   proxy?: { host: string; port: number };
   /** The JSON-lines request log (default the config's `log.file`). */
   requestLogFile?: string;
+  /** Requests the caller already holds (VS Code: the window's recent ones, as Tail Logs shows them); the history when there is no request log. */
+  recentRequests?: readonly RequestRecord[];
   deadlines?: Partial<DiagnosticDeadlines>;
   /** A probe slower than this (to response headers) is SLOW_ENDPOINT; default `health.slowMs`, or 2000. */
   slowMs?: number;

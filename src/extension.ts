@@ -8,6 +8,8 @@ import { DiagnosticsState } from './vscode/diagnosticsState';
 import { ChannelLogger, RequestLogBuffer } from './vscode/log';
 import { Notifier } from './vscode/notifications';
 import { ProxyService } from './vscode/proxyService';
+import { ReportDocumentProvider } from './vscode/reportDocument';
+import { ReportPanel } from './vscode/reportPanel';
 import { SecretTokenStore } from './vscode/secretTokens';
 import { affectsSwitchyard, readConfig, readSetting } from './vscode/settings';
 import { StatsDocumentProvider } from './vscode/statsDocument';
@@ -26,6 +28,8 @@ export interface SwitchyardApi {
   readonly requests: RequestLogBuffer;
   readonly statusBar: StatusBar;
   readonly tail: TailLogsPanel;
+  readonly report: ReportPanel;
+  readonly reportDocument: ReportDocumentProvider;
   /** Settles when the first settings read (and start, with autoStart) is done. */
   readonly ready: Promise<void>;
 }
@@ -68,7 +72,9 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   context.subscriptions.push(diagnostics, tree, treeView, statusBar, stats, tail);
   context.subscriptions.push(new TerminalEnvironment(context.environmentVariableCollection, proxy));
   const codex = new CodexSetup(proxy, context.globalState);
-  context.subscriptions.push(codex, new CommandController({ service: proxy, tokens, channel, tree, stats, tail, diagnostics, codex }));
+  const report = new ReportPanel();
+  const reportDocument = new ReportDocumentProvider();
+  context.subscriptions.push(codex, report, reportDocument, new CommandController({ service: proxy, tokens, channel, tree, stats, tail, diagnostics, codex, requests, report, reportDocument }));
 
   const setContext = () => {
     const v = proxy.view();
@@ -89,7 +95,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
 
   const ready = proxy.initialize();
   ready.then(() => codex.offer(), showFailure).then(undefined, showFailure);
-  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, ready };
+  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, report, reportDocument, ready };
 }
 
 /** A failure of work nobody awaits (already logged by the service): a message, not an unhandled rejection. */

@@ -1,7 +1,7 @@
 // The diagnostics report's webview page: the document as HTML under a strict CSP, its times redrawn in the browser's own zone.
 
 import { localTime } from '../diagnostics/localTime';
-import { Block, ReportDoc, Span, STATUS_WORDS, Text } from '../diagnostics/reportDoc';
+import { Block, ListItem, ReportDoc, Span, STATUS_WORDS, Text } from '../diagnostics/reportDoc';
 
 export interface ReportAction {
   id: string;
@@ -35,6 +35,14 @@ function text(t: Text): string {
   return t.map(span).join('');
 }
 
+/** A check's verdict goes in a column of its own, so wrapped lines and details line up after it. */
+function item(i: ListItem): string {
+  const details = i.details?.length ? `<ul class="details">${i.details.map((d) => `<li>${text(d)}</li>`).join('')}</ul>` : '';
+  const [first, ...rest] = i.text;
+  if (typeof first === 'object' && 'status' in first) return `<li class="check">${span(first)}<div>${text(rest)}${details}</div></li>`;
+  return `<li>${text(i.text)}${details}</li>`;
+}
+
 function block(b: Block): string {
   switch (b.kind) {
     case 'heading':
@@ -42,7 +50,7 @@ function block(b: Block): string {
     case 'paragraph':
       return `<p>${text(b.text)}</p>`;
     case 'list':
-      return `<ul>${b.items.map((i) => `<li>${text(i.text)}${i.details?.length ? `<ul class="details">${i.details.map((d) => `<li>${text(d)}</li>`).join('')}</ul>` : ''}</li>`).join('')}</ul>`;
+      return `<ul>${b.items.map(item).join('')}</ul>`;
     case 'table':
       return `<table><thead><tr>${b.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${b.rows.map((r) => `<tr>${r.map((c) => `<td>${text(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   }
@@ -63,9 +71,11 @@ h3 { font-size: 1.05em; font-weight: 600; margin: 18px 0 2px; }
 p { margin: 6px 0; }
 ul { list-style: none; margin: 6px 0; padding: 0; }
 li { margin: 6px 0; }
-ul.details { margin: 2px 0 0 5.6em; color: var(--vscode-descriptionForeground); }
+li.check { display: flex; align-items: baseline; }
+li.check > .status { flex: none; }
+ul.details { margin: 2px 0 0; color: var(--vscode-descriptionForeground); }
 ul.details > li { margin: 2px 0; }
-code { font-family: var(--vscode-editor-font-family); font-size: 0.92em; background: var(--vscode-textCodeBlock-background); padding: 1px 4px; border-radius: 3px; overflow-wrap: anywhere; }
+code { font-family: var(--vscode-editor-font-family); font-size: 0.92em; background: var(--vscode-textCodeBlock-background); padding: 1px 3px; border-radius: 3px; overflow-wrap: anywhere; }
 time { white-space: nowrap; }
 .status { display: inline-block; box-sizing: border-box; min-width: 5em; margin-right: 0.6em; padding: 0 6px; border: 1px solid currentColor; border-radius: 9px; font-size: 0.85em; font-weight: 600; line-height: 1.5; text-align: center; }
 .status.ok { color: var(--vscode-testing-iconPassed, #388a34); }

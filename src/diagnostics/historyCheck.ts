@@ -127,7 +127,7 @@ export async function checkHistory(input: HistoryCheckInput): Promise<Diagnostic
   const now = input.now ?? Date.now();
   if (!input.file && input.records) return historyOf(subject, input.records.filter((r) => Date.parse(r.time) >= now - input.windowMs), input.windowMs, 'recent requests held in memory', started);
   // Only headless gets here: VS Code always passes the records it holds.
-  if (!input.file) return [finding(subject, ok('the request log is off, so there is no history to read; set "log.file" in the config file to keep one'))];
+  if (!input.file) return [finding(subject, ok('the request log is off, so there is no history to read; set "logFile" in the config file to keep one'))];
   const recent = await readRecentRecords(input.file, now - input.windowMs);
   const ms = performance.now() - started;
   if (recent.error && recent.records.length === 0) {

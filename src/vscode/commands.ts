@@ -372,7 +372,7 @@ export class CommandController extends Disposable {
   // ---- keys ----
 
   private async addTokens(a: CommandArgs = {}): Promise<AddTokensResult | undefined> {
-    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Add Tokens — to which endpoint?', a);
+    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Add Keys — to which endpoint?', a);
     this.requireEndpoint(cluster, endpoint);
     const stored = new Set(this.d.tokens.tokensFor(cluster, endpoint));
     const text = a.text ?? (await this.askForKeys(cluster, endpoint, stored));
@@ -393,7 +393,7 @@ export class CommandController extends Disposable {
   /** A masked input box; pasted lines arrive space-separated (the box is one line), which parseKeys splits. */
   private askForKeys(cluster: string, endpoint: string, stored: Set<string>): Thenable<string | undefined> {
     return vscode.window.showInputBox({
-      title: `Switchyard: Add Tokens to ${cluster}/${endpoint}`,
+      title: `Switchyard: Add Keys to ${cluster}/${endpoint}`,
       prompt: 'Paste one or more keys (separated by newlines, spaces or commas). They go to SecretStorage only.',
       password: true,
       ignoreFocusOut: true,
@@ -408,7 +408,7 @@ export class CommandController extends Disposable {
   }
 
   private async removeToken(a: CommandArgs = {}): Promise<number> {
-    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Remove Token — from which endpoint?', a);
+    const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Remove Key — from which endpoint?', a);
     let suffix = a.suffix;
     if (!suffix) {
       const suffixes = this.d.tokens.suffixes(cluster, endpoint);
@@ -419,7 +419,7 @@ export class CommandController extends Disposable {
       const states = this.d.service.view().stats?.clusters.find((c) => c.name === cluster)?.endpoints.find((e) => e.name === endpoint)?.tokens ?? [];
       suffix = must(await vscode.window.showQuickPick(
         suffixes.map((s) => ({ label: s, description: states.find((k) => k.suffix === s)?.state ?? '' })),
-        { title: `Switchyard: Remove Token from ${cluster}/${endpoint}`, placeHolder: 'Which key?' },
+        { title: `Switchyard: Remove Key from ${cluster}/${endpoint}`, placeHolder: 'Which key?' },
       )).label;
     }
     const removed = await this.d.tokens.remove(cluster, endpoint, suffix);
@@ -534,7 +534,7 @@ export class CommandController extends Disposable {
       items.push({ label: '$(copy) Copy Base URL', command: Commands.copyBaseUrl });
       items.push({ label: '$(terminal) Point Codex at Switchyard', command: Commands.pointCodex });
       items.push({ label: '$(layers) Switch Cluster', command: Commands.switchCluster });
-      items.push({ label: '$(key) Add Tokens', command: Commands.addTokens });
+      items.push({ label: '$(key) Add Keys', command: Commands.addTokens });
       items.push({ label: '$(plug) Add Endpoint', command: Commands.addEndpoint });
     }
     items.push({ label: '$(output) Show Logs', command: Commands.showLogs });

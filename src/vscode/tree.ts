@@ -272,7 +272,7 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         item.description = "the client's own key is passed through";
         item.iconPath = new vscode.ThemeIcon('info');
         item.contextValue = 'noKeys';
-        item.command = { command: Commands.addTokens, title: 'Add Tokens', arguments: [{ cluster: node.cluster, endpoint: node.endpoint }] };
+        item.command = { command: Commands.addTokens, title: 'Add Keys', arguments: [{ cluster: node.cluster, endpoint: node.endpoint }] };
         return item;
       }
     }

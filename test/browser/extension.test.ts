@@ -130,12 +130,12 @@ test('the activity-bar view shows the clusters and each endpoint state', { timeo
   assert.match(text, /probe in/);
 });
 
-test('Add Tokens from the palette stores keys that appear as suffixes under the endpoint', { timeout: TIMEOUT_MS }, async () => {
+test('Add Keys from the palette stores keys that appear as suffixes under the endpoint', { timeout: TIMEOUT_MS }, async () => {
   assert.ok(first);
-  await first.runCommand('Switchyard: Add Tokens');
+  await first.runCommand('Switchyard: Add Keys');
   await pickInQuickInput(first, 'main / fast');
   const input = first.page.locator('.quick-input-widget input.input');
-  await first.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: 'Add Tokens to main/fast' }).first().waitFor({ state: 'visible', timeout: UI_MS });
+  await first.page.locator('.quick-input-widget .quick-input-title').filter({ hasText: 'Add Keys to main/fast' }).first().waitFor({ state: 'visible', timeout: UI_MS });
   // Keys pasted one per line: the workbench's one-line input turns the newlines into spaces.
   await first.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: first.server.url });
   await first.page.evaluate((text) => (globalThis as unknown as BrowserGlobals).navigator.clipboard.writeText(text), 'sk-ant-demo-key-0001a1b2\nsk-ant-demo-key-0002c3d4\n');

@@ -461,10 +461,10 @@ describe('recent history', () => {
     assert.equal(cluster.formerly, 'ALL_KEYS_COOLING');
   });
 
-  test('no log file configured, or none written yet, is not a problem; the hint names the config file\'s "log.file"', async () => {
+  test('no log file configured, or none written yet, is not a problem; the hint names the config file\'s "logFile"', async () => {
     const off = (await checkHistory({ file: undefined, windowMs: 60_000 }))[0];
     assert.equal(off.status, 'ok');
-    assert.match(off.summary, /"log\.file" in the config file/);
+    assert.match(off.summary, /"logFile" in the config file/);
     assert.equal((await checkHistory({ file: path.join(tmp, 'never-written.jsonl'), windowMs: 60_000 }))[0].status, 'ok');
   });
 
@@ -489,7 +489,7 @@ describe('recent history', () => {
     const r = await runDiagnostics({ config: cfg, env: {}, clientEnv: {}, homeDir: tmp, deadlines: DEADLINES, recentRequests });
     const history = r.checks.filter((c) => c.area === 'history');
     assert.deepEqual(history.map((c) => [c.cause, c.evidence.clientFailures]), [['UPSTREAM_CONNECT', 3]]);
-    assert.ok(!formatReportMarkdown(r).includes('log.file'), 'no hint to set a log file when the history is there');
+    assert.doesNotMatch(formatReportMarkdown(r), /logFile|log\.file|request log is off/, 'no hint to set a log file when the history is there');
   });
 });
 

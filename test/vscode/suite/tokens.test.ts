@@ -1,4 +1,4 @@
-// Keys: Add Tokens stores many at once in SecretStorage only, the proxy uses them at once, Remove Token drops one.
+// Keys: Add Keys stores many at once in SecretStorage only, the proxy uses them at once, Remove Key drops one.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
@@ -85,7 +85,7 @@ suite('tokens', () => {
     assert.ok(!JSON.stringify(children).includes('sk-ant-test'));
   });
 
-  test('Remove Token removes the key named by its suffix', async () => {
+  test('Remove Key removes the key named by its suffix', async () => {
     const a = await api();
     const node: KeyNode = { kind: 'key', id: 'k', cluster: 'main', endpoint: 'keyed', suffix: `…${keys[7].slice(-4)}`, index: 7 };
     const removed = await vscode.commands.executeCommand(Commands.removeToken, node);

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import { AdminAnswer, getAdmin, proxyUrl, switchyardIdentity } from '../core/adminClient';
 import { Deadline, finding, humanMs, ok, plural, Verdict } from './check';
+import type { DiagnosticsHost } from './settingNames';
 import { DiagnosticCheck, Evidence, InProcessSwitchyard } from './types';
 
 const LAG_WARN_MS = 200;
@@ -21,6 +22,7 @@ export interface ProxyCheckInput {
   clientKey?: string;
   proxyMs: number;
   deadline: Deadline;
+  runsIn?: DiagnosticsHost;
 }
 
 const subject = { area: 'proxy' as const, title: 'Proxy' };
@@ -107,7 +109,7 @@ async function inProcess(sy: InProcessSwitchyard, input: ProxyCheckInput, starte
       cause: 'MEMORY_HIGH',
       summary: `the heap is ${Math.round(memory.heapShare * 100)}% full`,
       evidence,
-      fix: 'Restart the window or the proxy; large buffered request bodies (limits.maxBodyBytes) cost memory while in flight.',
+      fix: `Restart the window or the proxy; large buffered request bodies cost memory while in flight${input.runsIn === 'vscode' ? '' : ' (`limits.maxBodyBytes` in the config file caps them)'}.`,
     }, ms);
   }
   const vitals = `up ${evidence.uptime}, ${stats.requests.inFlight} in flight, ${plural(stats.upstreamSockets, 'upstream socket')}, loop lag ${lag.p99Ms} ms, heap ${evidence.heapUsedMb} MB`;
@@ -132,7 +134,7 @@ function notRunning(input: ProxyCheckInput, ms: number): DiagnosticCheck {
     cause: 'PROXY_NOT_RUNNING',
     summary: `no Switchyard answers on ${where}: ${what}`,
     evidence: { address: where, answer: answer.kind },
-    fix: 'Start it (`switchyard serve --config …`, or open VS Code with the extension); clients pointed at it get connection errors until then.',
+    fix: `Start it (${input.runsIn === 'vscode' ? '"Switchyard: Start Proxy"' : '`switchyard serve --config …`'}); clients pointed at it get connection errors until then.`,
   }, ms);
 }
 

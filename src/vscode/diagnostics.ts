@@ -74,6 +74,7 @@ export async function diagnose(ctx: DiagnosticsContext): Promise<DiagnosticsResu
       clientEnv: { ...process.env, ...ctx.terminalEnv },
       proxy: { host: ctx.view.host, port: ctx.view.port },
       recentRequests: ctx.recentRequests,
+      runsIn: 'vscode',
     });
   } catch (err) {
     const simple = await simpleDiagnostics(ctx.view);

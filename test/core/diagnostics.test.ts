@@ -464,7 +464,7 @@ describe('recent history', () => {
   test('no log file configured, or none written yet, is not a problem; the hint names the config file\'s "logFile"', async () => {
     const off = (await checkHistory({ file: undefined, windowMs: 60_000 }))[0];
     assert.equal(off.status, 'ok');
-    assert.match(off.summary, /"logFile" in the config file/);
+    assert.match(off.summary, /`logFile` in the config file/);
     assert.equal((await checkHistory({ file: path.join(tmp, 'never-written.jsonl'), windowMs: 60_000 }))[0].status, 'ok');
   });
 
@@ -481,6 +481,21 @@ describe('recent history', () => {
     assert.match(one[0].summary, /\(1 request failed for the client\)$/);
     const quiet = await checkHistory({ file: undefined, records: [record({ id: 'ok2', time: minutesAgo(1) })], windowMs: 15 * 60_000 });
     assert.match(quiet[0].summary, /no failures in the last 15 min \(1 request\)$/);
+  });
+
+  test('fixes name what the reader sets: switchyard.* settings and palette commands in VS Code, config fields and the CLI headless', async () => {
+    const cfg = validateConfig({ port: await refusedPort(), clusters: [{ name: 'faults', endpoints: [{ name: 'nokeys', baseUrl: `http://127.0.0.1:${await refusedPort()}`, tokenEnv: 'SWITCHYARD_UNSET_KEY_VAR' }] }] });
+    const clientEnv = { API_TIMEOUT_MS: '1000' };
+    const fixes = async (runsIn: 'vscode' | 'headless') => formatReportMarkdown(await runDiagnostics({ config: cfg, env: {}, clientEnv, homeDir: tmp, deadlines: DEADLINES, runsIn }));
+    const vscodeReport = await fixes('vscode');
+    assert.match(vscodeReport, /"Switchyard: Add Keys"/);
+    assert.match(vscodeReport, /`streamFirstByteMs` of the `switchyard\.timeouts` setting/);
+    assert.match(vscodeReport, /"Switchyard: Start Proxy"/);
+    assert.doesNotMatch(vscodeReport, /switchyard tokens add|switchyard serve|in the config file/);
+    const headless = await fixes('headless');
+    assert.match(headless, /`switchyard tokens add`/);
+    assert.match(headless, /`streamFirstByteMs` of `timeouts` in the config file/);
+    assert.doesNotMatch(headless, /Switchyard: Add Keys|switchyard\.timeouts/);
   });
 
   test('runDiagnostics reads the records it is given when the config has no log file', async () => {

@@ -33,9 +33,9 @@ function pageText(html: string): string {
   return decode(html.replace(/<style[\s\S]*?<\/style>|<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ''));
 }
 
-/** Types as the user would, into the focused editor. */
+/** Types as the user would, into the focused editor (showTextDocument just focused it). */
 async function typeInto(editor: vscode.TextEditor, text: string): Promise<void> {
-  await vscode.window.showTextDocument(editor.document, { preserveFocus: false, preview: true });
+  assert.strictEqual(vscode.window.activeTextEditor?.document, editor.document, 'the editor to type into is not active');
   await vscode.commands.executeCommand('type', { text });
 }
 
@@ -132,6 +132,17 @@ suite('the diagnostics report', () => {
     assert.strictEqual(editor.document.getText(), copied);
     await typeInto(editor, 'typed by mistake ');
     assert.strictEqual(editor.document.getText(), copied, 'typing changed the report');
+    assert.deepStrictEqual(unsavable(), []);
+  });
+
+  test('with no cluster yet, the short report shows in the same view, as words', async () => {
+    await resetSettings();
+    const markdown = (await vscode.commands.executeCommand(Commands.runDiagnostics)) as string;
+    assert.match(markdown, /no cluster is configured: run "Switchyard: Add Cluster"/);
+    const text = pageText(await reportHtml());
+    assert.match(text, /Findings\s*no cluster is configured/);
+    assert.doesNotMatch(text, EMOJI);
+    assert.strictEqual(reportTabs().length, 1);
     assert.deepStrictEqual(unsavable(), []);
   });
 });

@@ -9,6 +9,8 @@ import { DiagnosticsState } from './vscode/diagnosticsState';
 import { ChannelLogger, RequestLogBuffer } from './vscode/log';
 import { Notifier } from './vscode/notifications';
 import { ProxyService } from './vscode/proxyService';
+import { ReportDocumentProvider } from './vscode/reportDocument';
+import { ReportPanel } from './vscode/reportPanel';
 import { SecretTokenStore } from './vscode/secretTokens';
 import { affectsSwitchyard, readConfig, readSetting } from './vscode/settings';
 import { StatsDocumentProvider } from './vscode/statsDocument';
@@ -31,6 +33,8 @@ export interface SwitchyardApi {
   readonly dashboard: DashboardPanel;
   /** The Add Cluster / Add Endpoint step on screen, if any. */
   readonly steps: StepTracker;
+  readonly report: ReportPanel;
+  readonly reportDocument: ReportDocumentProvider;
   /** Settles when the first settings read (and start, with autoStart) is done. */
   readonly ready: Promise<void>;
 }
@@ -76,7 +80,9 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   context.subscriptions.push(new TerminalEnvironment(context.environmentVariableCollection, proxy));
   const codex = new CodexSetup(proxy, context.globalState);
   const steps = new StepTracker();
-  context.subscriptions.push(codex, steps, new CommandController({ service: proxy, tokens, channel, tree, stats, tail, dashboard, diagnostics, codex, steps }));
+  const report = new ReportPanel();
+  const reportDocument = new ReportDocumentProvider();
+  context.subscriptions.push(codex, steps, report, reportDocument, new CommandController({ service: proxy, tokens, channel, tree, stats, tail, dashboard, diagnostics, codex, steps, requests, report, reportDocument }));
 
   const setContext = () => {
     const v = proxy.view();
@@ -97,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
 
   const ready = proxy.initialize();
   ready.then(() => codex.offer(), showFailure).then(undefined, showFailure);
-  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, dashboard, steps, ready };
+  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, dashboard, steps, report, reportDocument, ready };
 }
 
 /** A failure of work nobody awaits (already logged by the service): a message, not an unhandled rejection. */

@@ -101,6 +101,11 @@ export function humanMs(ms: number): string {
   return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
 }
 
+/** "1 request", "2 requests": a count with its noun (regular plurals only). */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** The Node error code of an error (or of its cause), if any. */
 export function errorCode(err: unknown): string | undefined {
   let cur: unknown = err;

@@ -1,7 +1,8 @@
 // The config: clusters have endpoints, URLs parse, protocols are known, names are unique, the active cluster exists, keys are there.
 
 import { ClusterConfig, EndpointConfig, PROTOCOLS, SwitchyardConfig } from '../core/config';
-import { finding, ok, Verdict } from './check';
+import { finding, ok, plural, Verdict } from './check';
+import { DiagnosticsHost, settingRef } from './settingNames';
 import { DiagnosticCheck } from './types';
 
 /** How many keys an endpoint ends up with (config, tokenEnv and the token store together). */
@@ -27,7 +28,7 @@ export function baseUrlProblem(value: unknown): string | undefined {
     return 'is not a URL';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `uses ${url.protocol} (only http and https work)`;
-  if (url.username || url.password) return 'contains credentials (put keys in tokens instead)';
+  if (url.username || url.password) return 'contains credentials (give the endpoint keys instead)';
   if (url.search || url.hash) return 'contains a query string or fragment';
   return undefined;
 }
@@ -59,7 +60,7 @@ function clusterProblems(c: ClusterConfig, active: boolean): Problem[] {
   return out;
 }
 
-function endpointProblems(c: ClusterConfig, e: EndpointConfig, keyCount: KeyCount, env: NodeJS.ProcessEnv): Problem[] {
+function endpointProblems(c: ClusterConfig, e: EndpointConfig, keyCount: KeyCount, env: NodeJS.ProcessEnv, host: DiagnosticsHost): Problem[] {
   const out: Problem[] = [];
   const urlProblem = baseUrlProblem(e.baseUrl);
   if (urlProblem) {
@@ -70,35 +71,35 @@ function endpointProblems(c: ClusterConfig, e: EndpointConfig, keyCount: KeyCoun
   const wantsKeys = e.tokenEnv !== undefined || e.tokens !== undefined;
   if (wantsKeys && keys === 0) {
     const why = envMissing ? `names tokenEnv ${e.tokenEnv}, which is not set in this environment` : 'lists no keys';
-    out.push({ cluster: c.name, endpoint: e.name, verdict: fail('KEY_MISSING', `endpoint "${e.name}" ${why}`, envMissing ? `Export ${e.tokenEnv} where Switchyard starts, or add a key (Switchyard: Add Tokens / \`switchyard tokens add\`).` : 'Add a key, or remove "tokens" to pass the clients\' own keys through.', { tokenEnv: e.tokenEnv ?? null, keys: 0 }) });
+    out.push({ cluster: c.name, endpoint: e.name, verdict: fail('KEY_MISSING', `endpoint "${e.name}" ${why}`, envMissing ? `Export ${e.tokenEnv} where Switchyard starts, or add a key (${host === 'vscode' ? '"Switchyard: Add Keys"' : '`switchyard tokens add`'}).` : 'Add a key, or remove the empty "tokens" list to pass the clients\' own keys through.', { tokenEnv: e.tokenEnv ?? null, keys: 0 }) });
   } else if (envMissing) {
-    out.push({ cluster: c.name, endpoint: e.name, verdict: { status: 'warn', cause: 'KEY_MISSING', summary: `endpoint "${e.name}" names tokenEnv ${e.tokenEnv}, which is not set (its other ${keys} key(s) are used)`, fix: `Export ${e.tokenEnv} or drop "tokenEnv" from the endpoint.`, evidence: { tokenEnv: e.tokenEnv ?? null, keys } } });
+    out.push({ cluster: c.name, endpoint: e.name, verdict: { status: 'warn', cause: 'KEY_MISSING', summary: `endpoint "${e.name}" names tokenEnv ${e.tokenEnv}, which is not set (its other ${plural(keys, 'key')} ${keys === 1 ? 'is' : 'are'} used)`, fix: `Export ${e.tokenEnv} or drop "tokenEnv" from the endpoint.`, evidence: { tokenEnv: e.tokenEnv ?? null, keys } } });
   }
   return out;
 }
 
-function configProblems(config: SwitchyardConfig, keyCount: KeyCount, env: NodeJS.ProcessEnv): Problem[] {
+function configProblems(config: SwitchyardConfig, keyCount: KeyCount, env: NodeJS.ProcessEnv, host: DiagnosticsHost): Problem[] {
   const clusters = Array.isArray(config.clusters) ? config.clusters : [];
   if (clusters.length === 0) return [{ verdict: fail('CLUSTER_EMPTY', 'the config has no clusters', 'Add a cluster with at least one endpoint.') }];
   const out: Problem[] = [];
   const names = clusters.map((c) => c.name);
   if (!names.includes(config.activeCluster)) {
-    out.push({ verdict: fail('ACTIVE_CLUSTER_MISSING', `the active cluster "${config.activeCluster}" does not exist`, `Set activeCluster to one of: ${names.join(', ')}.`, { activeCluster: config.activeCluster, clusters: names }) });
+    out.push({ verdict: fail('ACTIVE_CLUSTER_MISSING', `the active cluster "${config.activeCluster}" does not exist`, `Set ${settingRef('activeCluster', host)} to one of: ${names.join(', ')}.`, { activeCluster: config.activeCluster, clusters: names }) });
   }
   for (const name of duplicates(names)) out.push({ cluster: name, verdict: fail('NAME_DUPLICATE', `two clusters are named "${name}"`, 'Rename one; the active cluster is chosen by name.') });
   for (const c of clusters) {
     out.push(...clusterProblems(c, c.name === config.activeCluster));
-    for (const e of Array.isArray(c.endpoints) ? c.endpoints : []) out.push(...endpointProblems(c, e, keyCount, env));
+    for (const e of Array.isArray(c.endpoints) ? c.endpoints : []) out.push(...endpointProblems(c, e, keyCount, env, host));
   }
   return out;
 }
 
 /** One check per config problem, or a single ok check. */
-export function checkConfig(config: SwitchyardConfig, keyCount: KeyCount, env: NodeJS.ProcessEnv): DiagnosticCheck[] {
-  const problems = configProblems(config, keyCount, env);
+export function checkConfig(config: SwitchyardConfig, keyCount: KeyCount, env: NodeJS.ProcessEnv, host: DiagnosticsHost = 'headless'): DiagnosticCheck[] {
+  const problems = configProblems(config, keyCount, env, host);
   if (problems.length === 0) {
     const endpoints = config.clusters.reduce((n, c) => n + c.endpoints.length, 0);
-    return [finding({ area: 'config', title: 'Config' }, ok(`${config.clusters.length} cluster(s), ${endpoints} endpoint(s); active cluster "${config.activeCluster}"`, { clusters: config.clusters.map((c) => c.name), activeCluster: config.activeCluster }))];
+    return [finding({ area: 'config', title: 'Config' }, ok(`${plural(config.clusters.length, 'cluster')}, ${plural(endpoints, 'endpoint')}; active cluster "${config.activeCluster}"`, { clusters: config.clusters.map((c) => c.name), activeCluster: config.activeCluster }))];
   }
   return problems.map((p) => finding({ area: 'config', title: 'Config', cluster: p.cluster, endpoint: p.endpoint, detail: p.verdict.cause }, p.verdict));
 }

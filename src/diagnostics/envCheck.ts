@@ -6,6 +6,7 @@ import { codexConfigFile, readCodexPointing } from '../clients/codexConfig';
 import { Protocol, TimeoutsConfig } from '../core/config';
 import { finding, humanMs, ok, Verdict } from './check';
 import { safeUrl } from './configCheck';
+import { DiagnosticsHost, settingRef } from './settingNames';
 import { DiagnosticCheck, Evidence } from './types';
 
 export interface EnvCheckInput {
@@ -17,6 +18,7 @@ export interface EnvCheckInput {
   /** The protocol families that have a cluster. */
   families: readonly Protocol[];
   timeouts: TimeoutsConfig;
+  runsIn?: DiagnosticsHost;
 }
 
 interface ClaudeSettings {
@@ -111,7 +113,7 @@ function clientTimeoutVerdict(input: EnvCheckInput, settings: ClaudeSettings): V
       cause: 'CLIENT_TIMEOUT_TOO_SHORT',
       summary: `Claude Code gives up after ${humanMs(ms)} (API_TIMEOUT_MS from ${source}), before Switchyard's first-byte deadline of ${humanMs(firstByte)}: a hung upstream times the client out before Switchyard can fail over`,
       evidence,
-      fix: `Raise API_TIMEOUT_MS above ${firstByte}, or lower timeouts.streamFirstByteMs below ${Math.round(ms)} so Switchyard moves on first.`,
+      fix: `Raise API_TIMEOUT_MS above ${firstByte}, or lower \`streamFirstByteMs\` of ${settingRef('timeouts', input.runsIn ?? 'headless')} below ${Math.round(ms)} so Switchyard moves on first.`,
     };
   }
   return ok(`API_TIMEOUT_MS (${humanMs(ms)}) outlasts Switchyard's first-byte deadline (${humanMs(firstByte)})`, evidence);

@@ -1,6 +1,9 @@
-// Renders a report as plain text (terminal) or Markdown (VS Code), grouped the same way in both.
+// Renders a report as plain text (terminal) or as a document (Markdown, the VS Code view), grouped the same way in both.
 
-import { humanMs, statusRank, worst } from './check';
+import { humanMs, plural, statusRank, worst } from './check';
+import { ISO_INSTANT } from './localTime';
+import { Block, ListItem, prose, Span, Text } from './reportDoc';
+import { renderMarkdown } from './reportMarkdown';
 import { CheckStatus, DiagnosticCheck, DiagnosticReport, EndpointVerdict, Evidence } from './types';
 
 interface Group {
@@ -54,7 +57,7 @@ function evidenceValue(v: Evidence[string]): string {
 
 function headline(report: DiagnosticReport): string {
   const { fail, warn, ok } = report.counts;
-  return `${fail} failed, ${warn} warning${warn === 1 ? '' : 's'}, ${ok} ok — ${humanMs(report.durationMs)}`;
+  return `${fail} failed, ${plural(warn, 'warning')}, ${ok} ok — ${humanMs(report.durationMs)}`;
 }
 
 function subjectOf(c: DiagnosticCheck): string {
@@ -93,35 +96,46 @@ export function formatReportText(report: DiagnosticReport): string {
   return `${out.join('\n')}\n`;
 }
 
-const MD_MARK: Record<CheckStatus, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
+const ISO_ONLY = new RegExp(`^(?:${ISO_INSTANT.source})$`);
 
-function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
+function evidenceSpans(c: DiagnosticCheck): Span[] {
+  return Object.entries(c.evidence).flatMap(([k, v], i): Span[] => {
+    const value = evidenceValue(v);
+    const shown: Span = ISO_ONLY.test(value) ? { time: value } : { code: value };
+    return [...(i > 0 ? [' · '] : []), `${k} `, shown];
+  });
 }
 
-function markdownCheck(c: DiagnosticCheck): string[] {
-  const cause = c.cause === 'OK' ? '' : ` ${code(c.cause)}${c.formerly ? ` (formerly ${code(c.formerly)})` : ''}`;
-  const lines = [`- ${MD_MARK[c.status]} **${subjectOf(c)}**${cause} — ${c.summary}`];
-  const evidence = Object.entries(c.evidence).map(([k, v]) => `${k} ${code(evidenceValue(v))}`);
-  if (c.status !== 'ok' && evidence.length > 0) lines.push(`  - Evidence: ${evidence.join(' · ')}`);
-  if (c.status !== 'ok' && c.fix) lines.push(`  - Fix: ${c.fix}`);
-  return lines;
+function checkItem(c: DiagnosticCheck): ListItem {
+  const cause: Span[] = c.cause === 'OK' ? [] : [' ', { code: c.cause }, ...(c.formerly ? [' (formerly ', { code: c.formerly }, ')'] : [])];
+  const details: Text[] = [];
+  if (c.status !== 'ok' && Object.keys(c.evidence).length > 0) details.push(['Evidence: ', ...evidenceSpans(c)]);
+  if (c.status !== 'ok' && c.fix) details.push(['Fix: ', ...prose(c.fix)]);
+  return { text: [{ status: c.status }, ' ', { strong: subjectOf(c) }, ...cause, ' — ', ...prose(c.summary)], details };
 }
 
-/** The report as Markdown (for a VS Code preview or an issue); the same content as the text form. */
-export function formatReportMarkdown(report: DiagnosticReport): string {
-  const out = ['# Switchyard diagnostics', '', `**${headline(report)}** · proxy ${code(report.proxy.url)}${report.configFile ? ` · config ${code(report.configFile)}` : ''} · ${report.createdAt}`];
+/** The report as a document: the headline, then each section worst first; the same content as the text form. */
+export function reportDocument(report: DiagnosticReport): Block[] {
+  const where: Span[] = [' · proxy ', { code: report.proxy.url }, ...(report.configFile ? [' · config ', { code: report.configFile }] : [])];
+  const out: Block[] = [
+    { kind: 'heading', level: 1, text: ['Switchyard diagnostics'] },
+    { kind: 'paragraph', text: [{ strong: headline(report) }, ...where, ' · ', { time: report.createdAt }] },
+  ];
   for (const s of sections(report)) {
-    out.push('', `## ${s.title}`);
+    out.push({ kind: 'heading', level: 2, text: [s.title] });
     for (const g of s.groups) {
       if (g.endpoint) {
         const e = g.endpoint;
-        out.push('', `### ${MD_MARK[e.status]} ${e.cluster}/${e.endpoint}`, '', `${code(e.baseUrl)}${e.active ? ' · active cluster' : ''}`, '');
-      } else {
-        out.push('');
+        out.push({ kind: 'heading', level: 3, text: [{ status: e.status }, ` ${e.cluster}/${e.endpoint}`] });
+        out.push({ kind: 'paragraph', text: [{ code: e.baseUrl }, ...(e.active ? [' · active cluster'] : [])] });
       }
-      out.push(...g.checks.flatMap(markdownCheck));
+      out.push({ kind: 'list', items: g.checks.map(checkItem) });
     }
   }
-  return `${out.join('\n')}\n`;
+  return out;
+}
+
+/** The report as Markdown (for an issue); the same content as the text form. */
+export function formatReportMarkdown(report: DiagnosticReport): string {
+  return renderMarkdown(reportDocument(report));
 }

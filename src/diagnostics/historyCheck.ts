@@ -3,17 +3,19 @@
 import { formatRequestLine, RequestRecord } from '../core/log';
 import { Cause, outcome } from '../core/outcomes';
 import { DiagnosticCause } from './causes';
-import { finding, humanMs, ok, Verdict } from './check';
+import { finding, humanMs, ok, plural, Verdict } from './check';
 import { readRecentRecords } from './requestLogTail';
+import { DiagnosticsHost, settingRef } from './settingNames';
 import { DiagnosticCheck } from './types';
 
 export interface HistoryCheckInput {
   /** The request log; undefined when logging to a file is off. */
   file: string | undefined;
-  /** Records already held in memory (the VS Code window keeps the recent ones); used instead of the file. */
+  /** Records the caller already holds in memory (the VS Code window's recent ones); read when there is no file. */
   records?: readonly RequestRecord[];
   windowMs: number;
   now?: number;
+  runsIn?: DiagnosticsHost;
 }
 
 const TOP_CLASSES = 3;
@@ -33,8 +35,8 @@ const FORMERLY: Partial<Record<Cause, string>> = {
 };
 
 /** Fixes worded for a history of failures; other causes fall back to the outcome table's hint. */
-const HISTORY_FIX: Partial<Record<DiagnosticCause, string>> = {
-  STREAM_STALLED: 'The upstream went silent mid-stream for longer than timeouts.idleMs. A started stream cannot be retried; if this endpoint keeps doing it, lower its weight or disable it, and check the relay\'s own read timeouts.',
+const HISTORY_FIX: Partial<Record<DiagnosticCause, string | ((runsIn: DiagnosticsHost) => string)>> = {
+  STREAM_STALLED: (runsIn) => `The upstream went silent mid-stream for longer than \`idleMs\` of ${settingRef('timeouts', runsIn)}. A started stream cannot be retried; if this endpoint keeps doing it, lower its weight or disable it, and check the relay's own read timeouts.`,
   STREAM_INCOMPLETE: 'Streams ended without their final event (message_stop / [DONE]): usually a relay or load balancer cutting long responses. Check its timeouts and response size limits.',
   STREAM_RESET: 'The connection dropped mid-stream: a relay or load balancer with a short idle or total timeout, or an unstable network path.',
   RATE_LIMITED: 'Keys hit their rate limits; add keys or spread load over more endpoints.',
@@ -99,9 +101,14 @@ function topPerEndpoint(groups: Group[]): Group[] {
   return [...byEndpoint.values()].flatMap((list) => list.sort((a, b) => b.count - a.count).slice(0, TOP_CLASSES));
 }
 
-function groupVerdict(g: Group, windowMs: number): Verdict {
+function historyFix(cause: DiagnosticCause, runsIn: DiagnosticsHost): string | undefined {
+  const fix = HISTORY_FIX[cause];
+  return typeof fix === 'function' ? fix(runsIn) : fix;
+}
+
+function groupVerdict(g: Group, windowMs: number, runsIn: DiagnosticsHost): Verdict {
   const cause: DiagnosticCause = g.logCause;
-  const reached = g.clientFailures > 0 ? `${g.clientFailures} request(s) failed for the client` : 'all absorbed by failover';
+  const reached = g.clientFailures > 0 ? `${plural(g.clientFailures, 'request')} failed for the client` : 'all absorbed by failover';
   return {
     // Failures clients saw are failures now; ones failover hid are worth a look, not an alarm.
     status: g.clientFailures > 0 ? 'fail' : 'warn',
@@ -116,7 +123,7 @@ function groupVerdict(g: Group, windowMs: number): Verdict {
       lastSeen: g.lastSeen,
       example: formatRequestLine(g.example).replace(/^\[proxy\] /, ''),
     },
-    fix: HISTORY_FIX[cause] ?? (outcome(g.logCause).hint || 'See the live checks of this endpoint above.'),
+    fix: historyFix(cause, runsIn) ?? (outcome(g.logCause).hint || 'See the live checks of this endpoint above.'),
   };
 }
 
@@ -125,23 +132,27 @@ export async function checkHistory(input: HistoryCheckInput): Promise<Diagnostic
   const started = performance.now();
   const subject = { area: 'history' as const, title: 'Recent history' };
   const now = input.now ?? Date.now();
-  if (input.records) return historyOf(subject, input.records.filter((r) => Date.parse(r.time) >= now - input.windowMs), input.windowMs, 'this window\'s recent requests', started);
-  if (!input.file) return [finding(subject, ok('the request log is off, so there is no history to read (headless: set "log.file" in the config to keep one)'))];
+  const runsIn = input.runsIn ?? 'headless';
+  if (!input.file && input.records) return historyOf(subject, input.records.filter((r) => Date.parse(r.time) >= now - input.windowMs), input.windowMs, 'recent requests held in memory', runsIn, started);
+  if (!input.file) {
+    // VS Code has no request-log file; its window passes the requests it holds, so this is for a caller that passed none.
+    return [finding(subject, ok(runsIn === 'vscode' ? 'no requests were seen to read a history from' : 'the request log is off, so there is no history to read; set `logFile` in the config file to keep one'))];
+  }
   const recent = await readRecentRecords(input.file, now - input.windowMs);
   const ms = performance.now() - started;
   if (recent.error && recent.records.length === 0) {
     return [finding(subject, { status: 'warn', cause: 'REQUEST_LOG_UNREADABLE', summary: `the request log cannot be read: ${recent.error}`, evidence: { file: input.file }, fix: 'Check the file\'s permissions; Switchyard writes it with mode 0600 as the user running it.' }, ms)];
   }
   if (recent.files.length === 0) return [finding(subject, ok(`no request log yet at ${input.file}`, { file: input.file }), ms)];
-  return historyOf(subject, recent.records, input.windowMs, input.file, started);
+  return historyOf(subject, recent.records, input.windowMs, input.file, runsIn, started);
 }
 
-function historyOf(subject: { area: 'history'; title: string }, records: readonly RequestRecord[], windowMs: number, source: string, started: number): DiagnosticCheck[] {
+function historyOf(subject: { area: 'history'; title: string }, records: readonly RequestRecord[], windowMs: number, source: string, runsIn: DiagnosticsHost, started: number): DiagnosticCheck[] {
   const ms = performance.now() - started;
   const groups = topPerEndpoint(groupFailures(records));
-  if (groups.length === 0) return [finding(subject, ok(`no failures in the last ${humanMs(windowMs)} (${records.length} requests)`, { source, requests: records.length }), ms)];
+  if (groups.length === 0) return [finding(subject, ok(`no failures in the last ${humanMs(windowMs)} (${plural(records.length, 'request')})`, { source, requests: records.length }), ms)];
   return groups.map((g) => {
-    const verdict = groupVerdict(g, windowMs);
+    const verdict = groupVerdict(g, windowMs, runsIn);
     return finding({ ...subject, cluster: g.cluster ?? undefined, endpoint: g.endpoint, detail: verdict.cause }, verdict, ms);
   });
 }

@@ -2,7 +2,10 @@
 
 export { DIAGNOSTIC_CAUSES } from './causes';
 export type { DiagnosticCause } from './causes';
-export { formatReportMarkdown, formatReportText } from './format';
+export { formatReportMarkdown, formatReportText, reportDocument } from './format';
+export { localTime } from './localTime';
+export { renderMarkdown } from './reportMarkdown';
+export type { Block, ReportDoc, Span, Text } from './reportDoc';
 export { redactReport, redactText } from './redact';
 export { runDiagnostics } from './run';
 export { endpointVerdict } from './types';

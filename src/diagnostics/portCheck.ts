@@ -3,6 +3,7 @@
 import { findPortOwner } from '../core/portOwner';
 import { AdminAnswer, switchyardIdentity } from '../core/adminClient';
 import { Deadline, finding, ok, Verdict, withTimeout } from './check';
+import { DiagnosticsHost, settingRef } from './settingNames';
 import { DiagnosticCheck } from './types';
 
 export interface PortCheckInput {
@@ -14,11 +15,12 @@ export interface PortCheckInput {
   ownInstanceId?: string;
   portOwnerMs: number;
   deadline: Deadline;
+  runsIn?: DiagnosticsHost;
 }
 
 type Owner = { pid?: number; program?: string; command?: string };
 
-function foreign(port: number, owner: Owner): Verdict {
+function foreign(port: number, owner: Owner, runsIn: DiagnosticsHost): Verdict {
   const who = owner.pid ? `${owner.program ?? 'a process'} (pid ${owner.pid})` : 'another process (the OS did not say which; it may belong to another user)';
   return {
     status: 'fail',
@@ -26,12 +28,13 @@ function foreign(port: number, owner: Owner): Verdict {
     summary: `port ${port} is held by ${who}, not by Switchyard`,
     evidence: { port, pid: owner.pid ?? null, program: owner.program ?? null, command: owner.command ?? null },
     fix: owner.pid
-      ? `Stop ${owner.program ?? 'it'} (e.g. \`kill ${owner.pid}\`) or give Switchyard another port ("port" in the config or the switchyard.port setting) and point clients at that.`
-      : 'Find the program with `lsof -iTCP:' + port + ' -sTCP:LISTEN` (or `netstat -ano` on Windows), stop it, or give Switchyard another port.',
+      ? `Stop ${owner.program ?? 'it'} (e.g. \`kill ${owner.pid}\`) or give Switchyard another port (${settingRef('port', runsIn)}) and point clients at that.`
+      : `Find the program with \`lsof -iTCP:${port} -sTCP:LISTEN\` (or \`netstat -ano\` on Windows), stop it, or give Switchyard another port (${settingRef('port', runsIn)}).`,
   };
 }
 
 async function verdict(input: PortCheckInput): Promise<Verdict> {
+  const runsIn = input.runsIn ?? 'headless';
   const { port, health } = input;
   const identity = switchyardIdentity(health);
   if (identity && identity.instanceId === input.ownInstanceId) return ok(`port ${port} is held by this Switchyard`, { port, pid: identity.pid });
@@ -46,7 +49,7 @@ async function verdict(input: PortCheckInput): Promise<Verdict> {
   if (health.kind === 'refused') return ok(`port ${port} is free`, { port });
   const owner = await withTimeout<Owner | undefined>(findPortOwner(port).catch(() => undefined), input.deadline.budget(input.portOwnerMs), () => ({}));
   if (owner === undefined && health.kind === 'error') return ok(`nothing listens on port ${port}`, { port, connectError: health.code });
-  return foreign(port, owner ?? {});
+  return foreign(port, owner ?? {}, runsIn);
 }
 
 /** Says who holds the proxy's port. */

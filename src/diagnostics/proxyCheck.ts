@@ -4,7 +4,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import { AdminAnswer, getAdmin, proxyUrl, switchyardIdentity } from '../core/adminClient';
-import { Deadline, finding, humanMs, ok, Verdict } from './check';
+import { Deadline, finding, humanMs, ok, plural, Verdict } from './check';
+import type { DiagnosticsHost } from './settingNames';
 import { DiagnosticCheck, Evidence, InProcessSwitchyard } from './types';
 
 const LAG_WARN_MS = 200;
@@ -21,6 +22,7 @@ export interface ProxyCheckInput {
   clientKey?: string;
   proxyMs: number;
   deadline: Deadline;
+  runsIn?: DiagnosticsHost;
 }
 
 const subject = { area: 'proxy' as const, title: 'Proxy' };
@@ -50,7 +52,7 @@ function socketsVerdict(sockets: number, inFlight: number, evidence: Evidence): 
   return {
     status: 'warn',
     cause: 'SOCKETS_HIGH',
-    summary: `${sockets} upstream sockets are open for ${inFlight} requests in flight`,
+    summary: `${plural(sockets, 'upstream socket')} ${sockets === 1 ? 'is' : 'are'} open for ${plural(inFlight, 'request')} in flight`,
     evidence,
     fix: 'Watch /_switchyard/stats: if the count keeps growing, restart the proxy and report it (sockets are leaking).',
   };
@@ -107,10 +109,10 @@ async function inProcess(sy: InProcessSwitchyard, input: ProxyCheckInput, starte
       cause: 'MEMORY_HIGH',
       summary: `the heap is ${Math.round(memory.heapShare * 100)}% full`,
       evidence,
-      fix: 'Restart the window or the proxy; large buffered request bodies (limits.maxBodyBytes) cost memory while in flight.',
+      fix: `Restart the window or the proxy; large buffered request bodies cost memory while in flight${input.runsIn === 'vscode' ? '' : ' (`limits.maxBodyBytes` in the config file caps them)'}.`,
     }, ms);
   }
-  const vitals = `up ${evidence.uptime}, ${stats.requests.inFlight} in flight, ${stats.upstreamSockets} upstream sockets, loop lag ${lag.p99Ms} ms, heap ${evidence.heapUsedMb} MB`;
+  const vitals = `up ${evidence.uptime}, ${stats.requests.inFlight} in flight, ${plural(stats.upstreamSockets, 'upstream socket')}, loop lag ${lag.p99Ms} ms, heap ${evidence.heapUsedMb} MB`;
   return finding(subject, socketsVerdict(stats.upstreamSockets, stats.requests.inFlight, evidence) ?? ok(`Switchyard answers on ${evidence.url} in ${answer.ms} ms (${vitals})`, evidence), ms);
 }
 
@@ -132,7 +134,7 @@ function notRunning(input: ProxyCheckInput, ms: number): DiagnosticCheck {
     cause: 'PROXY_NOT_RUNNING',
     summary: `no Switchyard answers on ${where}: ${what}`,
     evidence: { address: where, answer: answer.kind },
-    fix: 'Start it (`switchyard serve --config …`, or open VS Code with the extension); clients pointed at it get connection errors until then.',
+    fix: `Start it (${input.runsIn === 'vscode' ? '"Switchyard: Start Proxy"' : '`switchyard serve --config …`'}); clients pointed at it get connection errors until then.`,
   }, ms);
 }
 
@@ -173,7 +175,7 @@ async function remote(input: ProxyCheckInput, started: number): Promise<Diagnost
       fix: 'Check the proxy process (CPU, memory); restarting it clears a stuck loop.',
     }, ms);
   }
-  const vitals = `up ${evidence.uptime}, ${inFlight} in flight, ${sockets} upstream sockets${evidence.rssMb !== null ? `, rss ${evidence.rssMb} MB` : ''}`;
+  const vitals = `up ${evidence.uptime}, ${inFlight} in flight, ${plural(sockets, 'upstream socket')}${evidence.rssMb !== null ? `, rss ${evidence.rssMb} MB` : ''}`;
   return finding(subject, socketsVerdict(sockets, inFlight, evidence) ?? ok(`Switchyard (pid ${identity.pid}) answers on ${evidence.url} in ${input.health.ms} ms (${vitals})`, evidence), ms);
 }
 

@@ -94,6 +94,7 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
   const deadlines = { ...DEFAULT_DEADLINES, ...input.deadlines };
   const deadline = Deadline.in(deadlines.totalMs);
   const env = input.env ?? process.env;
+  const runsIn = input.runsIn ?? 'headless';
   const homeDir = input.homeDir ?? os.homedir();
   const snapshot = probeableSnapshot(config, input.tokens, env);
   const target = proxyTarget(input);
@@ -111,8 +112,8 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
   ];
   const proxyAndPort = probeHealth(target.host, target.port, deadlines.proxyMs, deadline, config.clientKey).then(async (health) => {
     const [proxy, port, logins, usage] = await Promise.all([
-      checkProxy({ ...target, health, switchyard: input.switchyard, clientKey: config.clientKey, proxyMs: deadlines.proxyMs, deadline }),
-      checkPort({ ...target, health, ownInstanceId: input.switchyard?.instanceId, portOwnerMs: deadlines.portOwnerMs, deadline }),
+      checkProxy({ ...target, health, switchyard: input.switchyard, clientKey: config.clientKey, proxyMs: deadlines.proxyMs, deadline, runsIn }),
+      checkPort({ ...target, health, ownInstanceId: input.switchyard?.instanceId, portOwnerMs: deadlines.portOwnerMs, deadline, runsIn }),
       checkClientLogins({ ...target, switchyard: input.switchyard, clientKey: config.clientKey, proxyMs: deadlines.proxyMs, deadline }),
       checkUsage({ ...target, switchyard: input.switchyard, clientKey: config.clientKey, proxyMs: deadlines.proxyMs, deadline }),
     ]);
@@ -121,14 +122,14 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
   const endpoints = snapshot.clusters.flatMap((c) =>
     c.endpoints.map((e) => checkEndpoint(e, c.protocol, endpointOptions).catch(crashed({ area: 'endpoint', title: 'Endpoint', cluster: c.name, endpoint: e.name }))),
   );
-  const environment = checkEnvironment({ clientEnv: input.clientEnv ?? env, homeDir, proxyHost: reachableHost(target.host), proxyPort: target.port, families: families(config), timeouts: config.timeouts ?? DEFAULT_TIMEOUTS }).catch(
+  const environment = checkEnvironment({ clientEnv: input.clientEnv ?? env, homeDir, proxyHost: reachableHost(target.host), proxyPort: target.port, families: families(config), timeouts: config.timeouts ?? DEFAULT_TIMEOUTS, runsIn }).catch(
     crashed({ area: 'environment', title: 'Environment' }),
   );
-  const history = checkHistory({ file: logFile ? expandHome(logFile, homeDir) : undefined, windowMs: input.historyWindowMs ?? DEFAULT_HISTORY_WINDOW_MS }).catch(crashed({ area: 'history', title: 'Recent history' }));
+  const history = checkHistory({ file: logFile ? expandHome(logFile, homeDir) : undefined, records: input.recentRequests, runsIn, windowMs: input.historyWindowMs ?? DEFAULT_HISTORY_WINDOW_MS }).catch(crashed({ area: 'history', title: 'Recent history' }));
   const keyCount = (cluster: string, endpoint: string) => snapshot.clusters.find((c) => c.name === cluster)?.endpoints.find((e) => e.name === endpoint)?.keys.length ?? 0;
   let configChecks: DiagnosticCheck[];
   try {
-    configChecks = checkConfig(config, keyCount, env);
+    configChecks = checkConfig(config, keyCount, env, runsIn);
   } catch (err) {
     configChecks = crashed({ area: 'config', title: 'Config' })(err);
   }

@@ -1,9 +1,11 @@
 // The diagnostics contract: what a run takes in, the checks it produces and the report they form.
 
 import type { SwitchyardConfig } from '../core/config';
+import type { RequestRecord } from '../core/log';
 import type { TokenSource } from '../core/runtime';
 import type { Switchyard } from '../core/switchyard';
 import type { DiagnosticCause } from './causes';
+import type { DiagnosticsHost } from './settingNames';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export type CheckArea = 'proxy' | 'port' | 'config' | 'endpoint' | 'environment' | 'history';
@@ -103,6 +105,10 @@ export interface DiagnosticsInput {
   proxy?: { host: string; port: number };
   /** The JSON-lines request log (default the config's `log.file`). */
   requestLogFile?: string;
+  /** Where the report will be read: fixes name `switchyard.*` settings and palette commands in VS Code (default headless). */
+  runsIn?: DiagnosticsHost;
+  /** Requests the caller already holds (VS Code: the window's recent ones, as Tail Logs shows them); the history when there is no request log. */
+  recentRequests?: readonly RequestRecord[];
   deadlines?: Partial<DiagnosticDeadlines>;
   /** A probe slower than this (to response headers) is SLOW_ENDPOINT; default `health.slowMs`, or 2000. */
   slowMs?: number;

@@ -3,7 +3,7 @@
 import { getAdmin } from '../core/adminClient';
 import type { ProxyStats } from '../core/stats';
 import { cacheHitShare, UsageTotals } from '../core/usageLedger';
-import { Deadline, finding } from './check';
+import { Deadline, finding, plural } from './check';
 import { DiagnosticCheck, Evidence, InProcessSwitchyard } from './types';
 
 export interface UsageCheckInput {
@@ -33,7 +33,7 @@ function evidenceOf(t: UsageTotals): Evidence {
 function summary(t: UsageTotals): string {
   const hit = cacheHitShare(t);
   const cost = t.costUsd === undefined ? 'no price for its models' : `$${t.costUsd.toFixed(4)}${t.unpriced ? ` (+${t.unpriced} unpriced)` : ''}`;
-  return `today: ${t.requests} requests, ${t.inputTokens} input + ${t.cacheReadTokens} cache-read + ${t.cacheWriteTokens} cache-write + ${t.outputTokens} output tokens${hit === null ? '' : ` (cache hits ${Math.round(hit * 100)}% of the prompt)`}, ${cost}`;
+  return `today: ${plural(t.requests, 'request')}, ${t.inputTokens} input + ${t.cacheReadTokens} cache-read + ${t.cacheWriteTokens} cache-write + ${t.outputTokens} output tokens${hit === null ? '' : ` (cache hits ${Math.round(hit * 100)}% of the prompt)`}, ${cost}`;
 }
 
 /** One informational finding per endpoint and key that has usage today; none when the proxy does not run. */

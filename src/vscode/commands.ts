@@ -12,8 +12,11 @@ import type { DashboardPanel } from './dashboardPanel';
 import type { DiagnosticsState } from './diagnosticsState';
 import { Disposable } from './dispose';
 import { parseKeys, plural } from './format';
+import type { RequestLogBuffer } from './log';
 import type { ProxyService } from './proxyService';
 import { checkReachable, describeReachability, Reachability } from './reachability';
+import type { ReportDocumentProvider } from './reportDocument';
+import type { ReportPanel } from './reportPanel';
 import type { SecretTokenStore } from './secretTokens';
 import { readSetting, writeSetting } from './settings';
 import { withEndpointPatch, withoutEndpoint } from './settingsModel';
@@ -45,7 +48,7 @@ export interface CommandArgs extends CodexSetupArgs {
   skipConfirmation?: boolean;
   /** tailLogs */
   filter?: TailFilter;
-  /** runDiagnostics, openStats: do not open an editor (nor offer the report's actions). */
+  /** runDiagnostics, openStats: do not open a view (nor offer the report's actions). */
   show?: boolean;
   /** quickActions: run this command instead of asking. */
   pick?: string;
@@ -71,6 +74,11 @@ export interface CommandDeps {
   codex: CodexSetup;
   /** Which wizard step is on screen. */
   steps: StepTracker;
+  /** The requests this window holds; the report's history when there is no log file (always, in VS Code). */
+  requests: RequestLogBuffer;
+  report: ReportPanel;
+  /** Where the redacted report opens when the clipboard cannot be reached. */
+  reportDocument: ReportDocumentProvider;
 }
 
 /** A browser-hosted workbench may never answer a clipboard call (no permission, no focus). */
@@ -387,7 +395,7 @@ export class CommandController extends Disposable {
     const config = service.currentConfig;
     const terminalEnv = readSetting<boolean>(Settings.terminalEnv, true) ? terminalVariables(view.url ?? (config ? `http://${config.host}:${view.port}` : undefined), configuredFamilies(config)) : {};
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Switchyard: running diagnostics…' }, () =>
-      diagnose({ view, config, tokens: this.d.tokens, run: (input) => service.diagnose(input), terminalEnv }),
+      diagnose({ view, config, tokens: this.d.tokens, run: (input) => service.diagnose(input), terminalEnv, recentRequests: this.d.requests.all() }),
     );
     this.d.diagnostics.set(result, config);
     return result;
@@ -396,15 +404,10 @@ export class CommandController extends Disposable {
   private async runDiagnostics(a: CommandArgs = {}): Promise<string> {
     const result = await this.diagnoseNow();
     if (a.show !== false) {
-      await this.showMarkdown(result.markdown);
+      this.d.report.show(result.doc);
       void this.offerReportActions(result);
     }
     return result.markdown;
-  }
-
-  private async showMarkdown(markdown: string): Promise<void> {
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-    await vscode.window.showTextDocument(doc, { preview: true });
   }
 
   /** The counts, with the way to share the report; not awaited, so the command returns while the message is up. */
@@ -414,7 +417,7 @@ export class CommandController extends Disposable {
     const summary = diagnosticsSummary(result);
     const choice = await (result.status === 'ok' ? vscode.window.showInformationMessage(summary, copy, show) : vscode.window.showWarningMessage(summary, copy, show));
     if (choice === copy) await vscode.commands.executeCommand(Commands.copyDiagnosticsReport);
-    else if (choice === show) await this.showMarkdown(result.markdown);
+    else if (choice === show) this.d.report.show(result.doc);
   }
 
   /** Copies the last report (running one first if there is none) for a bug report; returns the text copied. */
@@ -426,8 +429,8 @@ export class CommandController extends Disposable {
     if (copied) {
       void vscode.window.showInformationMessage('Copied the diagnostics report: keys appear only as …a1b2, and it holds no prompts or completions. Paste it into a bug report.');
     } else {
-      await this.showMarkdown(text);
-      void vscode.window.showInformationMessage('The clipboard is not available here; the redacted report is open in an editor to copy from.');
+      await this.d.reportDocument.open(text);
+      void vscode.window.showInformationMessage('The clipboard is not available here; the redacted report is open in a read-only editor to copy from.');
     }
     return text;
   }

@@ -24,6 +24,8 @@ export interface WorkbenchOptions {
   browser?: Browser;
   /** Keep the instance's temp dir (user data, logs) after close. */
   keep?: boolean;
+  /** The browser's time zone (IANA name); the machine's when absent. */
+  timezoneId?: string;
 }
 
 let packaged: Promise<string> | undefined;
@@ -62,7 +64,7 @@ export class Workbench {
     let browser = options.browser;
     try {
       browser ??= await launchBrowser();
-      const page = await openWorkbenchPage(server, browser);
+      const page = await openWorkbenchPage(server, browser, { timezoneId: options.timezoneId });
       return new Workbench(server, page, browser, !options.browser);
     } catch (err) {
       if (browser && !options.browser) await browser.close().catch(() => undefined);

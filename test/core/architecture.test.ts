@@ -18,6 +18,13 @@ test('src/core never imports vscode', () => {
   assert.deepEqual(offenders, []);
 });
 
+test('src/diagnostics never imports vscode: the VS Code layer passes it what it needs', () => {
+  const files = sources(path.join(CORE, '..', 'diagnostics'));
+  assert.ok(files.length > 10, 'found the diagnostics sources');
+  const offenders = files.filter((f) => /from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\)|from\s+['"]\.\.\/vscode\//.test(fs.readFileSync(f, 'utf8')));
+  assert.deepEqual(offenders, []);
+});
+
 test('src/core never imports from the applications built on it (VS Code layer, diagnostics, client set-up, dashboard)', () => {
   const offenders = sources(CORE).filter((f) => /from\s+['"](\.\.\/)+(vscode|extension|diagnostics|clients|dashboard)\b/.test(fs.readFileSync(f, 'utf8')));
   assert.deepEqual(offenders, []);

@@ -15,7 +15,7 @@ import { RequestRecord } from '../../src/core/log';
 import { Switchyard } from '../../src/core/switchyard';
 import { checkEnvironment } from '../../src/diagnostics/envCheck';
 import { checkHistory } from '../../src/diagnostics/historyCheck';
-import { DIAGNOSTIC_CAUSES, DiagnosticCheck, DiagnosticReport, DiagnosticsInput, formatReportMarkdown, formatReportText, redactReport, runDiagnoseCommand, runDiagnostics } from '../../src/diagnostics';
+import { DIAGNOSTIC_CAUSES, DiagnosticCheck, DiagnosticReport, DiagnosticsInput, formatReportMarkdown, formatReportText, localTime, redactReport, runDiagnoseCommand, runDiagnostics } from '../../src/diagnostics';
 import { selfSignedLoopbackCert } from './support/diagCerts';
 import { Closable, ForeignHolder, jsonReply, spawnForeignHolder, startHttp, startHttps, startSilentTcp } from './support/diagFaults';
 
@@ -461,9 +461,50 @@ describe('recent history', () => {
     assert.equal(cluster.formerly, 'ALL_KEYS_COOLING');
   });
 
-  test('no log file configured, or none written yet, is not a problem', async () => {
-    assert.equal((await checkHistory({ file: undefined, windowMs: 60_000 }))[0].status, 'ok');
+  test('no log file configured, or none written yet, is not a problem; the hint names the config file\'s "logFile"', async () => {
+    const off = (await checkHistory({ file: undefined, windowMs: 60_000 }))[0];
+    assert.equal(off.status, 'ok');
+    assert.match(off.summary, /`logFile` in the config file/);
     assert.equal((await checkHistory({ file: path.join(tmp, 'never-written.jsonl'), windowMs: 60_000 }))[0].status, 'ok');
+  });
+
+  test('without a log file the records held in memory are the history: counted, in the window only, with right plurals', async () => {
+    const failed = (id: string, min: number) => record({ id, time: minutesAgo(min), status: 502, outcome: 'UPSTREAM_5XX', attempts: [{ endpoint: 'e1', key: '…aaaa', cause: 'UPSTREAM_5XX', status: 500, ms: 3 }] });
+    const records = [failed('old', 20), ...['f1', 'f2', 'f3', 'f4', 'f5', 'f6'].map((id) => failed(id, 1)), record({ id: 'ok1', time: minutesAgo(1) })];
+    const checks = await checkHistory({ file: undefined, records, windowMs: 15 * 60_000 });
+    assert.equal(checks.length, 1);
+    assert.equal(checks[0].status, 'fail');
+    assert.equal(checks[0].evidence.count, 6);
+    assert.equal(checks[0].evidence.clientFailures, 6);
+    assert.match(checks[0].summary, /^6 × .* \(6 requests failed for the client\)$/);
+    const one = await checkHistory({ file: undefined, records: [failed('only', 1)], windowMs: 15 * 60_000 });
+    assert.match(one[0].summary, /\(1 request failed for the client\)$/);
+    const quiet = await checkHistory({ file: undefined, records: [record({ id: 'ok2', time: minutesAgo(1) })], windowMs: 15 * 60_000 });
+    assert.match(quiet[0].summary, /no failures in the last 15 min \(1 request\)$/);
+  });
+
+  test('fixes name what the reader sets: switchyard.* settings and palette commands in VS Code, config fields and the CLI headless', async () => {
+    const cfg = validateConfig({ port: await refusedPort(), clusters: [{ name: 'faults', endpoints: [{ name: 'nokeys', baseUrl: `http://127.0.0.1:${await refusedPort()}`, tokenEnv: 'SWITCHYARD_UNSET_KEY_VAR' }] }] });
+    const clientEnv = { API_TIMEOUT_MS: '1000' };
+    const fixes = async (runsIn: 'vscode' | 'headless') => formatReportMarkdown(await runDiagnostics({ config: cfg, env: {}, clientEnv, homeDir: tmp, deadlines: DEADLINES, runsIn }));
+    const vscodeReport = await fixes('vscode');
+    assert.match(vscodeReport, /"Switchyard: Add Keys"/);
+    assert.match(vscodeReport, /`streamFirstByteMs` of the `switchyard\.timeouts` setting/);
+    assert.match(vscodeReport, /"Switchyard: Start Proxy"/);
+    assert.doesNotMatch(vscodeReport, /switchyard tokens add|switchyard serve|in the config file/);
+    const headless = await fixes('headless');
+    assert.match(headless, /`switchyard tokens add`/);
+    assert.match(headless, /`streamFirstByteMs` of `timeouts` in the config file/);
+    assert.doesNotMatch(headless, /Switchyard: Add Keys|switchyard\.timeouts/);
+  });
+
+  test('runDiagnostics reads the records it is given when the config has no log file', async () => {
+    const cfg = validateConfig({ port: await refusedPort(), clusters: [{ name: 'faults', endpoints: [{ name: 'down', baseUrl: `http://127.0.0.1:${await refusedPort()}` }] }] });
+    const recentRequests = [1, 2, 3].map((i) => record({ id: `r${i}`, time: minutesAgo(1), status: 502, outcome: 'UPSTREAM_CONNECT', attempts: [{ endpoint: 'down', key: null, cause: 'UPSTREAM_CONNECT', status: null, ms: 1 }] }));
+    const r = await runDiagnostics({ config: cfg, env: {}, clientEnv: {}, homeDir: tmp, deadlines: DEADLINES, recentRequests });
+    const history = r.checks.filter((c) => c.area === 'history');
+    assert.deepEqual(history.map((c) => [c.cause, c.evidence.clientFailures]), [['UPSTREAM_CONNECT', 3]]);
+    assert.doesNotMatch(formatReportMarkdown(r), /logFile|log\.file|request log is off/, 'no hint to set a log file when the history is there');
   });
 });
 
@@ -488,13 +529,13 @@ describe('formats and the command', () => {
     }
     assert.match(text, /^Switchyard diagnostics: \d+ failed/);
     assert.match(text, /faults\/self-signed .*→ FAIL/);
-    assert.match(md, /### ❌ faults\/tls-hang/);
+    assert.match(md, /### \*\*\[failed\]\*\* faults\/tls-hang/);
     assert.match(md, /- Fix: /);
   });
 
   test('failures come first, then warnings, then what passed: sections, endpoints and checks alike', () => {
-    const rank: Record<string, number> = { '❌': 2, '⚠️': 1, '✅': 0 };
-    const marks = (text: string) => [...text.matchAll(/^(?:- |### )(❌|⚠️|✅)/gmu)].map((m) => rank[m[1]]);
+    const rank: Record<string, number> = { '**[failed]**': 2, '**[warning]**': 1, '[ok]': 0 };
+    const marks = (text: string) => [...text.matchAll(/^(?:- |### )(\*\*\[failed\]\*\*|\*\*\[warning\]\*\*|\[ok\]) /gm)].map((m) => rank[m[1]]);
     const nonIncreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x <= xs[i - 1]);
     const sectionsMd = formatReportMarkdown(report).split(/^## /m).slice(1);
     assert.ok(sectionsMd.length > 2);
@@ -504,7 +545,30 @@ describe('formats and the command', () => {
       assert.ok(nonIncreasing(groups.slice(1).map((g) => marks(`### ${g}`)[0])), 'endpoints are worst first');
       for (const g of groups) assert.ok(nonIncreasing(marks(g.replace(/^.*\n/, ''))), 'checks are worst first');
     }
-    assert.match(formatReportMarkdown(report), /❌ [^\n]*\n(?: {2}- Evidence: [^\n]*\n)? {2}- Fix: /, 'a failure carries its fix right under it');
+    assert.match(formatReportMarkdown(report), /^- \*\*\[failed\]\*\* [^\n]*\n(?: {2}- Evidence: [^\n]*\n)? {2}- Fix: /m, 'a failure carries its fix right under it');
+  });
+
+  test('the Markdown has no emoji, words for verdicts, and its time both as ISO and local', () => {
+    const md = formatReportMarkdown(report);
+    assert.doesNotMatch(md, /\p{Extended_Pictographic}/u);
+    assert.doesNotMatch(md, /request\(s\)|\b1 requests\b/);
+    assert.ok(md.includes(`${report.createdAt} (${localTime(report.createdAt, false)})`), 'the header has the ISO instant and the local time');
+  });
+
+  test('localTime is the runtime zone\'s time in its locale, with the offset: whole hours, half hours, west of UTC and UTC', () => {
+    const zone = process.env.TZ;
+    const iso = '2026-12-01T23:14:00.000Z';
+    const inZone = (timeZone: string) => new Date(iso).toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone });
+    try {
+      for (const [timeZone, offset] of [['Europe/Berlin', 'UTC+1'], ['Asia/Kolkata', 'UTC+5:30'], ['America/Sao_Paulo', 'UTC-3'], ['UTC', 'UTC']]) {
+        process.env.TZ = timeZone;
+        assert.equal(localTime(iso), `${inZone(timeZone)} (${offset})`);
+      }
+      assert.equal(localTime('not a time'), 'not a time');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   test('runDiagnoseCommand prints JSON and returns 1 when something failed', async () => {

@@ -6,7 +6,7 @@ import { parseArgs } from 'util';
 import type { Browser } from 'playwright-core';
 import type { RunnerResult } from './runner-extension/extension';
 import type { TestOutcome } from './suite/index';
-import { CodeServer, startCodeServer } from './host/codeServer';
+import { CodeServer, startCodeServer, SUITE_TIME_ZONE } from './host/codeServer';
 import { launchBrowser, openWorkbenchPage } from './host/browser';
 import { packageBusyNeighbour, packageRunner, packageSwitchyard } from './host/vsix';
 
@@ -66,7 +66,7 @@ async function waitForResult(server: CodeServer, resultFile: string, options: Ru
 }
 
 function suiteEnv(resultFile: string, options: RunOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { SWITCHYARD_TEST_SUITE: SUITE_INDEX, SWITCHYARD_TEST_RESULT: resultFile };
+  const env: NodeJS.ProcessEnv = { SWITCHYARD_TEST_SUITE: SUITE_INDEX, SWITCHYARD_TEST_RESULT: resultFile, TZ: SUITE_TIME_ZONE };
   if (options.grep) env.SWITCHYARD_TEST_GREP = options.grep;
   return env;
 }

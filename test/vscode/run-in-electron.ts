@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { runTests } from '@vscode/test-electron';
-import { REPO_ROOT, writeSettings } from './host/codeServer';
+import { REPO_ROOT, SUITE_TIME_ZONE, writeSettings } from './host/codeServer';
 
 const DEFAULT_VERSION = '1.100.3';
 
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
       version: values.version ?? process.env.SWITCHYARD_VSCODE_VERSION ?? DEFAULT_VERSION,
       extensionDevelopmentPath: REPO_ROOT,
       extensionTestsPath: path.join(__dirname, 'suite/index'),
-      extensionTestsEnv: values.grep ? { SWITCHYARD_TEST_GREP: values.grep } : {},
+      extensionTestsEnv: { TZ: SUITE_TIME_ZONE, ...(values.grep ? { SWITCHYARD_TEST_GREP: values.grep } : {}) },
       launchArgs: [workspace, '--user-data-dir', userDataDir, '--disable-extensions', '--disable-workspace-trust'],
     });
   } finally {

@@ -21,10 +21,15 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+export interface PageOptions {
+  /** The browser's time zone (IANA name), when it should differ from the machine's. */
+  timezoneId?: string;
+}
+
 /** Opens the workbench in a new browser context and waits until its status bar is rendered. */
-export async function openWorkbenchPage(server: CodeServer, browser: Browser): Promise<Page> {
+export async function openWorkbenchPage(server: CodeServer, browser: Browser, options: PageOptions = {}): Promise<Page> {
   // Without the clipboard permissions `vscode.env.clipboard` reads '' in headless Chromium, as if nothing was copied.
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'], timezoneId: options.timezoneId });
   const page = await context.newPage();
   await page.goto(server.workbenchUrl());
   await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });

@@ -9,6 +9,8 @@ export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
 const SETUP_SCRIPT = path.join(REPO_ROOT, 'scripts/vscode-host/setup.sh');
 const START_TIMEOUT_MS = 30_000;
+/** The in-host suites' zone: half an hour off UTC, so a time shown in UTC instead of local cannot pass for it. */
+export const SUITE_TIME_ZONE = 'Asia/Kolkata';
 const STOP_GRACE_MS = 3_000;
 
 /** Settings that keep the workbench quiet and fast; callers' settings override them. */

@@ -82,8 +82,8 @@ suite('diagnostics in the tree and the clipboard', () => {
       assert.ok(!text.includes('hello from healthy'), 'the completion leaked');
     }
     const lines = copied.split('\n');
-    const firstProblem = lines.findIndex((l) => /❌|⚠️/.test(l));
-    const firstPass = lines.findIndex((l) => l.includes('✅'));
+    const firstProblem = lines.findIndex((l) => /^- \*\*\[(failed|warning)\]\*\*/.test(l));
+    const firstPass = lines.findIndex((l) => l.startsWith('- [ok]'));
     assert.ok(firstProblem >= 0 && firstProblem < firstPass, 'failures come before what passed');
   });
 

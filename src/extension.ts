@@ -37,11 +37,14 @@ export interface SwitchyardApi {
   readonly reportDocument: ReportDocumentProvider;
   /** Settles when the first settings read (and start, with autoStart) is done. */
   readonly ready: Promise<void>;
+  /** How long activate() held the extension host, and how long until `ready` (ms). */
+  readonly activation: { activateMs: number; readyMs?: number };
 }
 
 let service: ProxyService | undefined;
 
 export function activate(context: vscode.ExtensionContext): SwitchyardApi {
+  const activationStarted = performance.now();
   const channel = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
   context.subscriptions.push(channel);
   const logger = new ChannelLogger(channel);
@@ -102,8 +105,13 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   );
 
   const ready = proxy.initialize();
-  ready.then(() => codex.offer(), showFailure).then(undefined, showFailure);
-  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, dashboard, steps, report, reportDocument, ready };
+  const activation: { activateMs: number; readyMs?: number } = { activateMs: 0 };
+  ready.then(() => {
+    activation.readyMs = performance.now() - activationStarted;
+    return codex.offer();
+  }, showFailure).then(undefined, showFailure);
+  activation.activateMs = performance.now() - activationStarted;
+  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, dashboard, steps, report, reportDocument, ready, activation };
 }
 
 /** A failure of work nobody awaits (already logged by the service): a message, not an unhandled rejection. */

@@ -41,14 +41,19 @@ export function upstreamRequestHeaders(rawHeaders: string[], key: string | undef
   return out;
 }
 
-/** Response headers safe to pass to the client. */
-export function clientResponseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+/**
+ * Response headers safe to pass to the client, and the proxy's own, as the flat name/value list
+ * `writeHead` takes as it is (no object to build and walk again).
+ */
+export function clientResponseHeaderList(headers: Record<string, string | string[] | undefined>, extra: Record<string, string>): string[] {
   const listed = connectionListed(typeof headers.connection === 'string' ? headers.connection : undefined);
-  const out: Record<string, string | string[]> = {};
-  for (const name of Object.keys(headers)) {
+  const out: string[] = [];
+  for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
-    out[name] = value;
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name) || Object.hasOwn(extra, name)) continue;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const v of value) out.push(name, v);
   }
+  for (const name in extra) out.push(name, extra[name]);
   return out;
 }

@@ -88,6 +88,19 @@ export function redactingLogger(inner: Logger, redactor: Redactor): Logger {
   };
 }
 
+const LEVEL_TAGS: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
+
+let lastIsoMs = -1;
+let lastIso = '';
+/** `new Date(ms).toISOString()`, built once per millisecond: a busy proxy stamps many lines and records in the same one. */
+export function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 /**
  * A logger that writes human-readable lines to a stream (stderr for the CLI). Lines written in one
  * event-loop turn go out in one write: a write per request line cost a syscall each under load.
@@ -103,7 +116,7 @@ export function streamLogger(stream: NodeJS.WritableStream, minLevel: LogLevel =
   const write = (level: LogLevel, m: string) => {
     if (LOG_LEVELS.indexOf(level) < min) return;
     if (pending.length === 0) setImmediate(flush);
-    pending.push(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${m}\n`);
+    pending.push(`${isoTime(Date.now())} ${LEVEL_TAGS[level]} ${m}\n`);
   };
   return {
     debug: (m) => write('debug', m),

@@ -65,7 +65,7 @@ export class TokenFile implements TokenSource {
 
   /** Removes the keys whose value ends with the given suffix; returns how many went. */
   async remove(cluster: string, endpoint: string, suffix: string): Promise<number> {
-    const bare = suffix.replace(/^…/, '');
+    const bare = suffix.replace(/^\u2026/, '');
     if (bare.length < 4) throw new Error('give at least the last 4 characters of the key to remove');
     const current = this.tokensFor(cluster, endpoint);
     const kept = current.filter((k) => !k.endsWith(bare));

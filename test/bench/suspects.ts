@@ -5,7 +5,7 @@ import { Balancer } from '../../src/core/balancer';
 import { validateConfig } from '../../src/core/config';
 import { anthropicStream } from '../../src/core/demo';
 import { checkRequest, isLoopbackHost } from '../../src/core/guard';
-import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/core/headers';
+import { clientResponseHeaderList, upstreamRequestHeaders } from '../../src/core/headers';
 import { MemoryHealthStore } from '../../src/core/health';
 import { formatRequestLine, Redactor, redactingLogger, RequestRecord, streamLogger } from '../../src/core/log';
 import { buildSnapshot } from '../../src/core/runtime';
@@ -113,7 +113,7 @@ export function timeSuspects(): SuspectTiming[] {
   add("new URL(origin).hostname + isLoopbackHost", 'upstream.ts dispatcherFor, per dispatch when an upstream proxy is set', () => isLoopbackHost(new URL('https://relay0.example.com').hostname.replace(/^\[|\]$/g, '')));
   add('upstreamRequestHeaders (20 client headers)', 'headers.ts via attempt.ts, per attempt', () => upstreamRequestHeaders(RAW_HEADERS, 'sk-ant-api03-000000', 'x-api-key', 123456));
   const extra = { 'x-switchyard-endpoint': 'e0', 'x-switchyard-attempts': '1', 'x-switchyard-request-id': 'a1b2-3c' };
-  add('clientResponseHeaders (16 headers) + spread with 3 own', 'headers.ts + relay.ts writeHead, per response', () => ({ ...clientResponseHeaders(RESPONSE_HEADERS), ...extra }));
+  add('clientResponseHeaderList (16 headers + 3 own)', 'headers.ts via relay.ts writeHead, per response', () => clientResponseHeaderList(RESPONSE_HEADERS, extra));
   add('checkRequest (loopback Host, no client key)', 'guard.ts via server.ts, per request', () => checkRequest(REQUEST_HEADERS, '127.0.0.1', [], undefined));
   for (const size of [200, 100_000]) {
     const b = body(size);

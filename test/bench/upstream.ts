@@ -8,7 +8,7 @@ import { anthropicMessage, anthropicStream } from '../../src/core/demo';
 export const MODE_HEADER = 'x-bench-mode';
 export type UpstreamMode = 'json' | 'sse' | 'idle' | 'slow';
 
-/** After the first event, the rest of a fast SSE reply follows this much later (so buffering proxies show). */
+/** After the first content, the rest of a fast SSE reply follows this much later (so buffering proxies show). */
 const SSE_REST_DELAY_MS = 5;
 /** Slow streams send one event per tick until all have gone. */
 const SLOW_TICK_MS = 20;
@@ -19,9 +19,15 @@ const EVENTS = anthropicStream('Hello from the bench upstream')
   .split('\n\n')
   .filter(Boolean)
   .map((e) => `${e}\n\n`);
-const FIRST = EVENTS[0];
-const REST = EVENTS.slice(1).join('');
 const DELTA = EVENTS.find((e) => e.startsWith('event: content_block_delta'))!;
+/**
+ * The opening frames and the first content at once, as a model's first token comes: Switchyard holds
+ * bare opening frames until content arrives (so it can still fail over), which is no delay to the
+ * first token but would be to an opening sent alone.
+ */
+const FIRST_CONTENT = EVENTS.indexOf(DELTA) + 1;
+const FIRST = EVENTS.slice(0, FIRST_CONTENT).join('');
+const REST = EVENTS.slice(FIRST_CONTENT).join('');
 
 let openConnections = 0;
 let activeStreams = 0;

@@ -71,6 +71,13 @@ export class Balancer {
       const health = this.health.endpoint(endpoint.id);
       tiers[tierOf(health)].push({ endpoint, health, keys });
     }
+    // A circuit whose backoff has run out gets the next first attempt as its half-open probe, healthy
+    // endpoints or not: otherwise it would stay out for good. A failed probe fails over like any attempt.
+    const due = ctx.avoidEndpoints.size === 0 ? tiers[TIER_UNHEALTHY].filter((c) => c.health.state === 'open' && c.health.probeReady) : [];
+    if (due.length > 0) {
+      const chosen = this.soonestToRecover(due);
+      return { kind: 'target', endpoint: chosen.endpoint, key: this.nextKey(chosen), tier: TIER_UNHEALTHY };
+    }
     for (let tier = 0; tier < tiers.length; tier++) {
       const candidates = tiers[tier];
       if (candidates.length === 0) continue;

@@ -225,6 +225,9 @@ export class MemoryHealthStore implements HealthStore {
   }
 
   reset(endpointId: string): void {
+    const before = this.endpoint(endpointId).state;
+    const keysBefore = [...this.keys.keys()].filter((id) => id.startsWith(`${endpointId}#`));
+    const keysOut = keysBefore.filter((id) => this.key(id).state !== 'ok');
     const r = this.record(endpointId);
     r.consecutiveFailures = 0;
     r.ejectedUntil = undefined;
@@ -235,7 +238,10 @@ export class MemoryHealthStore implements HealthStore {
     r.requests = 0;
     r.failures = 0;
     r.resetAt = this.now();
-    for (const [id] of this.keys) if (id.startsWith(`${endpointId}#`)) this.keys.delete(id);
+    for (const id of keysBefore) this.keys.delete(id);
+    // Told like any change of state, so the log and the dashboard's bands show the endpoint back too.
+    if (before !== 'healthy') this.emitTransition({ kind: 'endpoint', endpointId, from: before, to: 'healthy' });
+    for (const keyId of keysOut) this.emitTransition({ kind: 'key', keyId, to: 'ok' });
     this.emit();
   }
 

@@ -352,7 +352,8 @@ export class Switchyard {
     const key = this.snap.clusters.flatMap((c) => c.endpoints).flatMap((e) => e.keys.map((k) => ({ e, k }))).find(({ k }) => k.id === t.keyId);
     const name = key ? `${key.e.id} key ${key.k.suffix}` : 'a key';
     const until = t.until ? ` for ${Math.max(1, Math.round((t.until - Date.now()) / 1000))} s` : '';
-    this.logger.warn(`[health] ${name}: ${t.to}${until}${why}`);
+    if (t.to === 'ok') this.logger.info(`[health] ${name}: ok again`);
+    else this.logger.warn(`[health] ${name}: ${t.to}${until}${why}`);
   }
 
   private onRecord(r: RequestRecord): void {

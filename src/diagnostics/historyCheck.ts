@@ -59,6 +59,8 @@ interface Group {
   firstSeen: string;
   lastSeen: string;
   clientFailures: number;
+  /** Requests already counted in clientFailures: a request whose three attempts failed here failed its client once. */
+  counted: Set<string>;
   example: RequestRecord;
 }
 
@@ -70,7 +72,8 @@ function addTo(groups: Map<string, Group>, r: RequestRecord, endpoint: string | 
   const key = `${r.cluster}\u0000${endpoint ?? ''}\u0000${cause}`;
   const g = groups.get(key);
   if (!g) {
-    groups.set(key, { cluster: r.cluster, endpoint, logCause: cause, count: 1, firstSeen: r.time, lastSeen: r.time, clientFailures: failedForClient(r) ? 1 : 0, example: r });
+    const failed = failedForClient(r);
+    groups.set(key, { cluster: r.cluster, endpoint, logCause: cause, count: 1, firstSeen: r.time, lastSeen: r.time, clientFailures: failed ? 1 : 0, counted: new Set(failed ? [r.id] : []), example: r });
     return;
   }
   g.count++;
@@ -79,7 +82,10 @@ function addTo(groups: Map<string, Group>, r: RequestRecord, endpoint: string | 
     g.lastSeen = r.time;
     g.example = r;
   }
-  if (failedForClient(r)) g.clientFailures++;
+  if (failedForClient(r) && !g.counted.has(r.id)) {
+    g.counted.add(r.id);
+    g.clientFailures++;
+  }
 }
 
 /** Failure classes per endpoint: every failed attempt, plus request-level outcomes no attempt explains. */
@@ -114,7 +120,7 @@ function groupVerdict(g: Group, windowMs: number, runsIn: DiagnosticsHost): Verd
     status: g.clientFailures > 0 ? 'fail' : 'warn',
     cause,
     ...(FORMERLY[cause as Cause] ? { formerly: FORMERLY[cause as Cause] } : {}),
-    summary: `${g.count} × ${outcome(g.logCause).label} in the last ${humanMs(windowMs)} (${reached})`,
+    summary: `${plural(g.count, 'attempt')} ended ${outcome(g.logCause).label} in the last ${humanMs(windowMs)} (${reached})`,
     evidence: {
       logCause: g.logCause,
       count: g.count,

@@ -256,11 +256,15 @@ export class CommandController extends Disposable {
     if (!e) throw new Error(`there is no endpoint "${endpoint}" in cluster "${cluster}"`);
     const timeoutMs = 5000;
     const r = await vscode.window.withProgress({ location: { viewId: 'switchyard.endpoints' }, title: `Probing ${endpoint}` }, () => checkReachable(e.baseUrl, timeoutMs));
-    if (r.reachable) {
+    const words = describeReachability(r, timeoutMs);
+    // Only an answer that says the endpoint works clears its record: a 5xx or 529 is the failure it already had.
+    if (r.reachable && words.verdict !== 'down') {
       const reset = this.d.service.resetEndpoint(cluster, endpoint);
-      void vscode.window.showInformationMessage(`${endpoint} answered HTTP ${r.status} in ${r.ms} ms${reset ? '; its failures were forgotten, so the next request may use it' : ''}.`);
+      void vscode.window.showInformationMessage(`${endpoint} ${words.text}${reset ? '; its failures were forgotten, so the next request may use it' : ''}.`);
+    } else if (r.reachable) {
+      void vscode.window.showWarningMessage(`${endpoint} ${words.text}; its failures are kept, and it stays out of rotation until it answers properly.`);
     } else {
-      void vscode.window.showWarningMessage(`${endpoint} (${e.baseUrl}) cannot be reached: ${describeReachability(r, timeoutMs).text}.`);
+      void vscode.window.showWarningMessage(`${endpoint} (${e.baseUrl}) cannot be reached: ${words.text}.`);
     }
     return r;
   }

@@ -43,18 +43,19 @@ export function probeWhen(nextProbeAt: number, now = Date.now()): string {
 export function probeWhenNow(nextProbeAt: number, now = Date.now()): string {
   return nextProbeAt > now
     ? `next probe in ${formatCountdown(nextProbeAt, now)} (at ${formatClock(nextProbeAt)})`
-    : 'the probe is due: the next request tries this endpoint once, the others go elsewhere';
+    : 'the probe is due: the next new request (not a turn of a conversation kept on another endpoint) tries it once, and goes on to another endpoint if it fails';
 }
 
 /**
- * The endpoint's one-line tree description: `99% of 240 · 420 ms · 2 in flight`. Nothing in it counts
+ * The endpoint's one-line tree description: `99% of 240 attempts · 420 ms · 2 in flight` (attempts: a
+ * request retried on it three times counts three). Nothing in it counts
  * down, so an idle tree has nothing to redraw (a redraw closes an open hover).
  */
 export function endpointDescription(e: EndpointStats, live: boolean, now = Date.now()): string {
   if (e.disabled) return 'disabled';
   if (!live) return 'proxy not running';
   const parts: string[] = [];
-  if (e.successOf > 0) parts.push(`${formatPercent(e.successRate)} of ${e.successOf}`);
+  if (e.successOf > 0) parts.push(`${formatPercent(e.successRate)} of ${plural(e.successOf, 'attempt')}`);
   if (e.latencyMs !== null) parts.push(formatMs(e.latencyMs));
   if (e.inFlight > 0) parts.push(`${e.inFlight} in flight`);
   if (e.state === 'open' && e.nextProbeAt !== null) parts.push(probeWhen(e.nextProbeAt, now));

@@ -131,8 +131,8 @@ function endpointTooltip(e: EndpointStats, live: boolean, now: number, diagnosis
     `**${md(e.name)}** — ${e.disabled ? 'disabled' : live ? md(STATE_LABELS[e.state]) : 'proxy not running'}`,
     `\`${e.baseUrl.replace(/`/g, '')}\``,
     '',
-    md(e.successOf > 0 ? `success: ${formatPercent(e.successRate)} of the last ${plural(e.successOf, 'request')}` : 'success: no requests yet'),
-    md(`${e.resetAt !== null ? `since its failures were forgotten at ${formatClock(e.resetAt)}` : 'since start'}: ${plural(e.requests, 'request')}, ${e.failures} failed`),
+    md(e.successOf > 0 ? `success: ${formatPercent(e.successRate)} of the last ${plural(e.successOf, 'attempt')}` : 'success: no attempts yet'),
+    md(`${e.resetAt !== null ? `since its failures were forgotten at ${formatClock(e.resetAt)}` : 'since start'}: ${plural(e.requests, 'attempt')}, ${e.failures} failed`),
     md(`latency (time to first byte): ${e.latencyMs === null ? '—' : formatMs(e.latencyMs)}`),
     md(`in flight: ${e.inFlight} · consecutive failures: ${e.consecutiveFailures}`),
     md(`keys: ${e.tokens.length === 0 ? "none (the client's own key is passed through)" : `${e.tokens.length} (${e.tokens.filter((k) => keyDescription(k, now) === 'ok').length} ok)`}`),
@@ -332,7 +332,8 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         if (e) {
           // A diagnosis made before the endpoint's failures were forgotten no longer describes it.
           const diagnosis = currentDiagnosis(endpointDiagnosis(this.diagnosed, node.cluster, node.endpoint), e);
-          item.description = `${endpointDescription(e, this.view.live, now)}${diagnosis ? ` · ${diagnosisMark(diagnosis)}` : ''}`;
+          // The mark first: the row is cut at the sidebar's width, and the mark is what was found.
+          item.description = `${diagnosis ? `${diagnosisMark(diagnosis)} · ` : ''}${endpointDescription(e, this.view.live, now)}`;
           item.iconPath = endpointIcon(e, this.view.live);
           // The suffix keeps the `^endpoint\.enabled` menu clauses matching.
           item.contextValue = `endpoint.${e.disabled ? 'disabled' : 'enabled'}.${e.state}${diagnosis ? `.diagnosed-${diagnosis.verdict.status}` : ''}`;

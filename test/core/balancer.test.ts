@@ -77,6 +77,31 @@ test('an open circuit whose backoff ran out takes one probe; a failed probe re-o
   assert.equal(health.endpoint('c/a').ejectedUntil! - t.now(), 2000, 'backoff grows with each ejection');
 });
 
+test('a due circuit gets the next first attempt as its probe even while a healthy endpoint serves; retries and later picks do not', () => {
+  const t = clock();
+  const health = new MemoryHealthStore({ ...DEFAULT_HEALTH, ejectAfter: 1, unhealthyAfter: 1, ejectionBaseMs: 1000 }, t.now, () => 0.5);
+  const b = new Balancer(health);
+  const c = cluster([{ name: 'a' }, { name: 'b' }]);
+  const pick = (avoid: ReadonlySet<string> = none) => {
+    const p = b.pick({ cluster: c, avoidEndpoints: avoid, usedKeys: none });
+    return p.kind === 'target' ? p.endpoint.name : p.kind;
+  };
+  health.begin('c/a');
+  health.end('c/a', undefined, 'UPSTREAM_CONNECT', 'refused');
+  assert.equal(health.endpoint('c/a').state, 'open');
+  assert.deepEqual([pick(), pick(), pick()], ['b', 'b', 'b'], 'not before its backoff ran out');
+  t.advance(1001);
+  assert.equal(pick(new Set(['c/x'])), 'b', 'a retry is not used as a probe');
+  assert.equal(pick(), 'a', 'the next first attempt probes it');
+  const probe = health.begin('c/a');
+  assert.equal(probe, true);
+  assert.deepEqual([pick(), pick()], ['b', 'b'], 'one probe at a time');
+  health.end('c/a', undefined, 'OK', 'ok', 20, { probe });
+  // The circuit closes; the recent failure still makes it degraded until it ages out.
+  assert.equal(health.endpoint('c/a').state, 'degraded');
+  assert.equal(health.endpoint('c/a').ejectedUntil, undefined);
+});
+
 test('a failure streak is forgotten after recoverMs', () => {
   const t = clock();
   const health = new MemoryHealthStore({ ...DEFAULT_HEALTH, unhealthyAfter: 2, ejectAfter: 5, recoverMs: 1000 }, t.now);

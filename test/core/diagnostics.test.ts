@@ -476,11 +476,20 @@ describe('recent history', () => {
     assert.equal(checks[0].status, 'fail');
     assert.equal(checks[0].evidence.count, 6);
     assert.equal(checks[0].evidence.clientFailures, 6);
-    assert.match(checks[0].summary, /^6 × .* \(6 requests failed for the client\)$/);
+    assert.match(checks[0].summary, /^6 attempts ended .* \(6 requests failed for the client\)$/);
     const one = await checkHistory({ file: undefined, records: [failed('only', 1)], windowMs: 15 * 60_000 });
     assert.match(one[0].summary, /\(1 request failed for the client\)$/);
     const quiet = await checkHistory({ file: undefined, records: [record({ id: 'ok2', time: minutesAgo(1) })], windowMs: 15 * 60_000 });
     assert.match(quiet[0].summary, /no failures in the last 15 min \(1 request\)$/);
+  });
+
+  test('a request whose three attempts failed on one endpoint counts three attempts but one failed request', async () => {
+    const attempt = { endpoint: 'e1', key: null, cause: 'UPSTREAM_5XX' as const, status: 503, ms: 2 };
+    const records = ['a', 'b'].map((id) => record({ id, time: minutesAgo(1), status: 503, outcome: 'UPSTREAM_5XX', attempts: [attempt, attempt, attempt] }));
+    const [check] = await checkHistory({ file: undefined, records, windowMs: 15 * 60_000 });
+    assert.equal(check.evidence.count, 6);
+    assert.equal(check.evidence.clientFailures, 2);
+    assert.match(check.summary, /^6 attempts ended .* \(2 requests failed for the client\)$/);
   });
 
   test('fixes name what the reader sets: switchyard.* settings and palette commands in VS Code, config fields and the CLI headless', async () => {

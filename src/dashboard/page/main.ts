@@ -170,6 +170,8 @@ function render(): void {
     summary!.render(model);
     endpoints!.render(model, theme);
     keys!.render(model, theme);
+    // The table shows the picked cluster's requests, like the rest of the page.
+    table.setCluster(shownClusterName(model) ?? null);
   }
   table.render();
 }

@@ -47,6 +47,8 @@ export class RequestTable {
   private readonly banner: HTMLElement;
   private filter: RequestFilter = 'all';
   private text = '';
+  /** The dashboard's picked cluster: its requests only (null: every request, as in Tail Logs). */
+  private cluster: string | null = null;
   private selected: string | null = null;
   /** Arrived since the last draw; drawn on top unless the whole table is redrawn. */
   private fresh: Entry[] = [];
@@ -90,6 +92,13 @@ export class RequestTable {
     this.text = text ?? '';
     this.filterSelect.value = this.filter;
     this.textInput.value = this.text;
+    this.redraw();
+  }
+
+  /** Shows only `cluster`'s requests (the dashboard's picked cluster), or all of them with null. */
+  setCluster(cluster: string | null): void {
+    if (cluster === this.cluster) return;
+    this.cluster = cluster;
     this.redraw();
   }
 
@@ -149,7 +158,7 @@ export class RequestTable {
   }
 
   private passes(e: Entry): boolean {
-    return matchesRequest(e.r, this.filter, this.text, e.search);
+    return (this.cluster === null || e.r.cluster === this.cluster) && matchesRequest(e.r, this.filter, this.text, e.search);
   }
 
   private changeFilter(filter: RequestFilter, text: string): void {
@@ -166,7 +175,15 @@ export class RequestTable {
 
   private updateCount(): void {
     const waiting = this.waiting > 0 ? ` · ${this.waiting} new (paused)` : '';
-    this.countLabel.textContent = `${this.shown} shown${this.shown === MAX_ROWS ? ' (newest)' : ''}${waiting}`;
+    const where = this.cluster === null ? '' : ` in ${this.cluster}`;
+    this.countLabel.textContent = `${this.shown} shown${where}${this.shown === MAX_ROWS ? ' (newest)' : ''}${waiting}${this.shown === 0 && this.filter === 'errors' ? this.noErrorsHint() : ''}`;
+  }
+
+  /** "Errors" are failures the client saw; an endpoint failing behind a saved request shows under "retried". */
+  private noErrorsHint(): string {
+    let retried = 0;
+    for (const e of this.entries) if ((this.cluster === null || e.r.cluster === this.cluster) && e.r.attempts.length > 1) retried++;
+    return retried > 0 ? ` — no request failed for its client; ${retried === 1 ? '1 was' : `${retried} were`} saved by a retry (Show: retried)` : ' — no request failed';
   }
 
   private appendRow(parent: DocumentFragment, e: Entry): void {

@@ -112,7 +112,7 @@ suite('diagnostics in the tree and the clipboard', () => {
       assert.doesNotMatch(String(item.description), /^0%/, 'no success rate left from the forgotten failures');
       const tip = tooltipText(item);
       assert.ok(!tip.includes('Diagnostics'), tip);
-      assert.match(tip, /since its failures were forgotten at .+: 0 requests, 0 failed/);
+      assert.match(tip, /since its failures were forgotten at .+: 0 attempts, 0 failed/);
     } finally {
       await new Promise((r) => revived.close(r));
     }

@@ -24,16 +24,16 @@ suite('model', () => {
     assert.ok(!r.rejected[0].reason.includes('abc12'));
   });
 
-  test('the endpoint description reads like "99% of 240 · 420 ms · 2 in flight", with nothing that counts down', () => {
-    assert.strictEqual(endpointDescription(endpoint(), true), '99% of 240 · 420 ms · 2 in flight');
+  test('the endpoint description reads like "99% of 240 attempts · 420 ms · 2 in flight", with nothing that counts down', () => {
+    assert.strictEqual(endpointDescription(endpoint(), true), '99% of 240 attempts · 420 ms · 2 in flight');
     assert.strictEqual(endpointDescription(endpoint({ disabled: true }), true), 'disabled');
     const probeAt = 1_000_000 + 42_000;
     const open = endpoint({ state: 'open', successRate: 0, successOf: 12, nextProbeAt: probeAt, inFlight: 0 });
     // The same words a second and a minute later while the probe is ahead: nothing to redraw.
-    assert.strictEqual(endpointDescription(open, true, 1_000_000), `0% of 12 · 420 ms · probe at ${new Date(probeAt).toLocaleTimeString()}`);
+    assert.strictEqual(endpointDescription(open, true, 1_000_000), `0% of 12 attempts · 420 ms · probe at ${new Date(probeAt).toLocaleTimeString()}`);
     assert.strictEqual(endpointDescription(open, true, 1_001_000), endpointDescription(open, true, 1_000_000));
     // Once due, it says what will happen: no probe runs until a request comes.
-    assert.strictEqual(endpointDescription(open, true, probeAt + 60_000), '0% of 12 · 420 ms · probe on the next request');
+    assert.strictEqual(endpointDescription(open, true, probeAt + 60_000), '0% of 12 attempts · 420 ms · probe on the next request');
     assert.strictEqual(endpointDescription(endpoint({ successOf: 0, latencyMs: null, inFlight: 0 }), true), 'no requests yet');
     const cooling = { suffix: '…a1b2', state: 'cooling' as const, cooldownUntil: 1_042_000, lastError: null, usage: emptyTotals(), today: emptyTotals(), conversations: 0 };
     assert.strictEqual(keyDescription(cooling, 1_000_000), `cooling until ${new Date(1_042_000).toLocaleTimeString()}`);

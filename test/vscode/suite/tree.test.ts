@@ -59,7 +59,7 @@ suite('tree follows faults', () => {
     for (let i = 0; i < 4; i++) assert.strictEqual((await send(port)).status, 200);
     const item = await waitFor('the endpoint to show its stats', async () => {
       const i = await endpointItem('good');
-      return /^100% of \d+ · \d+ ms$/.test(String(i?.description)) ? i : undefined;
+      return /^100% of \d+ attempts? · \d+ ms$/.test(String(i?.description)) ? i : undefined;
     });
     assert.strictEqual(iconId(item), 'pass-filled');
     assert.strictEqual(item.contextValue, 'endpoint.enabled.healthy');
@@ -98,6 +98,11 @@ suite('tree follows faults', () => {
       assert.match(String(item.description), /probe at \d{1,2}:\d\d:\d\d/);
       assert.match(await tooltipText('bad'), /next probe in \d+ (s|min) \(at \d{1,2}:\d\d:\d\d/);
       await waitFor('the status bar to show 0/2', () => a.statusBar.text === `$(radio-tower) Switchyard 0/2 · :${port}`);
+      // Probe Now on an endpoint that answers 503 finds the failure it already had: nothing is forgotten.
+      const probed = (await vscode.commands.executeCommand('switchyard.probeEndpoint', { cluster: 'main', endpoint: 'bad' })) as { reachable: boolean; status?: number };
+      assert.strictEqual(probed.status, 503);
+      await a.service.settled();
+      assert.strictEqual((await endpointItem('bad'))?.contextValue, 'endpoint.enabled.open');
     } finally {
       good.status = 200;
       bad.status = 200;

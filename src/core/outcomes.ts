@@ -61,6 +61,11 @@ export interface OutcomeInfo {
   /** Whether the request may have reached the upstream (a POST with side effects then must not be sent again). */
   reachedUpstream: boolean;
   level: 'info' | 'warn' | 'error';
+  /**
+   * A first-byte timeout: at a conclusive deadline (the endpoint's learned one, or the configured
+   * limit) one is enough to open the circuit, and only a generated answer closes it again.
+   */
+  stall?: boolean;
   /** A few plain words for logs, tooltips and reports. */
   label: string;
   /** What to do about it, for tooltips and diagnostics. */
@@ -163,7 +168,10 @@ export const OUTCOMES: Record<Cause, OutcomeInfo> = {
   UPSTREAM_CONNECT_TIMEOUT: endpointFault('connection timed out', 'The TCP/TLS connection did not complete within timeouts.connectMs: a firewall, a proxy that must be configured (switchyard.upstreamProxy) or a dead host.', 504, false),
   UPSTREAM_DNS: endpointFault('host name did not resolve', "The base URL's host name does not resolve: check its spelling, the network and DNS.", 502, false),
   UPSTREAM_TLS: endpointFault('TLS handshake or certificate failed', 'The certificate is not trusted or the handshake failed: a corporate TLS inspection needs caFile (or NODE_EXTRA_CA_CERTS).', 502, false),
-  UPSTREAM_TIMEOUT: endpointFault('no response before the first-byte deadline', 'The endpoint accepted the request but did not answer in time; it is avoided until a probe shows it answers again.', 504),
+  UPSTREAM_TIMEOUT: {
+    ...endpointFault('no response before the first-byte deadline', 'The endpoint accepted the request but did not answer in time (its learned first-byte deadline, or a liveness probe got no answer either); its circuit is open until a request that generates shows it answers again.', 504),
+    stall: true,
+  },
   UPSTREAM_RESET: endpointFault('connection reset before any response', 'The connection was cut before any response byte; the request was tried elsewhere.'),
   STALE_SOCKET: {
     scope: 'none',

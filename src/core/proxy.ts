@@ -6,7 +6,9 @@ import { AttemptResult, Failed, runAttempt } from './attempt';
 import { Balancer } from './balancer';
 import { PROTOCOLS } from './config';
 import { Exchange } from './exchange';
+import { DEADLINE_MULTIPLIER, estimateTokens, FirstByteDeadline, FirstByteDeadlines, generates } from './firstByteDeadline';
 import { HealthStore } from './health';
+import { LivenessProber } from './liveness';
 import { AttemptRecord, Redactor, RequestRecord } from './log';
 import { Cause, outcome, OutcomeInfo } from './outcomes';
 import type { FailoverPolicy, RequestRoute, RequestTraits, Usage } from './protocols';
@@ -22,6 +24,10 @@ export interface PipelineDeps {
   upstream: Upstream;
   budget: RetryBudget;
   redactor: Redactor;
+  /** Learned first-byte deadlines per endpoint × model. */
+  deadlines: FirstByteDeadlines;
+  /** Probes an endpoint a non-streaming request has waited on far too long. */
+  liveness: LivenessProber;
   record(r: RequestRecord): void;
 }
 
@@ -64,6 +70,10 @@ interface RequestState {
   exchange: Exchange | undefined;
   /** The answered attempt was an open circuit's half-open probe. */
   answeredByProbe: boolean;
+  /** When the answered attempt started (Date.now()): only attempts begun after a stall can disprove it. */
+  answeredStartedAt: number;
+  /** Grows after a timeout at a deadline with no history behind it: the request may be merely slow, so the next attempt waits longer. */
+  deadlineScale: number;
   attempts: AttemptRecord[];
   lastEndpoint: RuntimeEndpoint | undefined;
 }
@@ -101,6 +111,8 @@ export class Pipeline {
       abortReason: undefined,
       exchange: undefined,
       answeredByProbe: false,
+      answeredStartedAt: 0,
+      deadlineScale: 1,
       attempts: [],
       lastEndpoint: undefined,
     };
@@ -235,9 +247,35 @@ export class Pipeline {
     return result;
   }
 
+  /**
+   * The attempt's first-byte deadline: for a stream, the endpoint's learned one for this model and
+   * size; otherwise the configured limit, with a liveness probe once the request waited as long as a
+   * stream would have (the first byte of a non-streaming answer comes only when it is complete).
+   */
+  private firstByteDeadline(s: RequestState, endpoint: RuntimeEndpoint): { deadline: FirstByteDeadline; livenessAfterMs?: number } {
+    const { timeouts } = s.snap.config;
+    const generation = generates(s.route.op);
+    if (!generation) {
+      const ms = s.traits.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs;
+      return { deadline: { ms, basis: 'configured', conclusive: true, expectedMs: null, reason: s.traits.stream ? 'timeouts.streamFirstByteMs' : 'timeouts.firstByteMs' } };
+    }
+    const peers = s.cluster?.endpoints.map((e) => e.id) ?? [];
+    const stream = this.deps.deadlines.forStream(endpoint.id, peers, s.traits.model, estimateTokens(s.body?.length ?? 0), timeouts);
+    if (!s.traits.stream) {
+      const deadline: FirstByteDeadline = { ms: timeouts.firstByteMs, basis: 'configured', conclusive: true, expectedMs: null, reason: 'timeouts.firstByteMs' };
+      return { deadline, livenessAfterMs: s.snap.config.health.livenessProbe === 'on' && s.traits.model ? stream.ms : undefined };
+    }
+    if (s.deadlineScale === 1) return { deadline: stream };
+    const ms = Math.min(timeouts.streamFirstByteMs, Math.round(stream.ms * s.deadlineScale));
+    const limit = ms === timeouts.streamFirstByteMs;
+    return { deadline: { ...stream, ms, basis: limit ? 'configured' : stream.basis, conclusive: limit || stream.conclusive, reason: `${stream.reason}, × ${s.deadlineScale} after a timeout without history` } };
+  }
+
   private async once(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, fresh: boolean): Promise<AttemptResult> {
     const { timeouts } = s.snap.config;
+    const { deadline, livenessAfterMs } = this.firstByteDeadline(s, endpoint);
     const probe = this.deps.health.begin(endpoint.id);
+    const startedAt = Date.now();
     const started = performance.now();
     const exchange = new Exchange();
     s.exchange = exchange;
@@ -252,7 +290,8 @@ export class Pipeline {
         rawHeaders: s.req.rawHeaders,
         body: s.body,
         exchange,
-        firstByteMs: s.traits.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs,
+        firstByteMs: deadline.ms,
+        liveness: livenessAfterMs === undefined ? undefined : { afterMs: livenessAfterMs, check: () => this.checkLiveness(s, endpoint, key) },
         openingHoldMs: timeouts.openingHoldMs,
         fresh,
       },
@@ -261,18 +300,29 @@ export class Pipeline {
     const ms = Math.round(performance.now() - started);
     if (result.kind === 'failed') {
       if (s.abortReason) result.cause = s.abortReason.code;
+      const timedOut = result.cause === 'UPSTREAM_TIMEOUT';
+      if (timedOut) result.detail = `${result.detail} (deadline ${deadline.ms} ms: ${deadline.reason})`;
       const detail = this.deps.redactor.redact(result.detail);
       result.detail = detail;
-      s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, detail, ms });
+      s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, detail, ms, firstByteDeadlineMs: deadline.ms });
       // A reset on a pooled socket is judged after the fresh retry, so it is not counted here.
       const neutral = resetBeforeResponse(result) && !fresh;
-      this.deps.health.end(endpoint.id, key?.id, neutral ? 'STALE_SOCKET' : result.cause, detail, undefined, { probe, configFault: result.configFault });
+      this.deps.health.end(endpoint.id, key?.id, neutral ? 'STALE_SOCKET' : result.cause, detail, undefined, { probe, configFault: result.configFault, conclusiveDeadline: deadline.conclusive, startedAt });
+      if (timedOut && !deadline.conclusive) s.deadlineScale *= DEADLINE_MULTIPLIER;
     } else {
-      s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, ms });
+      s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, ms, firstByteDeadlineMs: deadline.ms });
       // Health for an answered attempt is recorded when the relay ends.
       s.answeredByProbe = probe;
+      s.answeredStartedAt = startedAt;
     }
     return result;
+  }
+
+  /** A one-token stream on the same endpoint and key, bounded by the endpoint's own stream deadline. */
+  private checkLiveness(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined) {
+    const peers = s.cluster?.endpoints.map((e) => e.id) ?? [];
+    const deadlineMs = this.deps.deadlines.forStream(endpoint.id, peers, s.traits.model, 0, s.snap.config.timeouts).ms;
+    return this.deps.liveness.check({ endpoint, key, api: s.route.op.api, op: s.route.op, model: s.traits.model!, path: s.req.url ?? '/', rawHeaders: s.req.rawHeaders, deadlineMs });
   }
 
   private async relayAnswer(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, answer: AttemptResult & { kind: 'answered' }): Promise<void> {
@@ -287,7 +337,10 @@ export class Pipeline {
     last.cause = cause;
     const detail = out.detail ? this.deps.redactor.redact(out.detail) : undefined;
     if (detail) last.detail = detail;
-    this.deps.health.end(endpoint.id, key?.id, cause, detail ?? outcome(cause).label, answer.ttfbMs, { probe: s.answeredByProbe });
+    const generated = cause === 'OK' && generates(s.route.op);
+    this.deps.health.end(endpoint.id, key?.id, cause, detail ?? outcome(cause).label, answer.ttfbMs, { probe: s.answeredByProbe, generated, startedAt: s.answeredStartedAt });
+    // A stream that ended properly teaches its endpoint × model how long a first byte takes at this size.
+    if (generated && s.traits.stream) this.deps.deadlines.observe(endpoint.id, s.traits.model, estimateTokens(s.body?.length ?? 0), answer.ttfbMs);
     // A key's failure reported inside the stream (a rate limit, no quota) rests that key for the next requests.
     if (key && outcome(cause).keyEffect) this.applyKeyEffect(s, key, cause, detail ?? outcome(cause).label, undefined);
     this.finish(s, answer.status, cause, answer.ttfbMs, out.bytesOut, endpoint, key, out.usage);

@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { Balancer } from './balancer';
 import { SwitchyardConfig } from './config';
+import { FirstByteDeadlines } from './firstByteDeadline';
 import { HealthTransition, MemoryHealthStore } from './health';
+import { LivenessProber, ProbeReport } from './liveness';
 import { formatRequestLine, Logger, Redactor, redactingLogger, RequestRecord, silentLogger } from './log';
 import { outcome } from './outcomes';
 import { describeHolder, PortHolder, SwitchyardHealth, whoHoldsPort } from './portOwner';
@@ -43,6 +45,7 @@ export class Switchyard {
   readonly instanceId = randomBytes(6).toString('hex');
   readonly startedAt = Date.now();
   readonly health: MemoryHealthStore;
+  readonly deadlines = new FirstByteDeadlines();
   private readonly redactor = new Redactor();
   private readonly logger: Logger;
   private readonly balancer: Balancer;
@@ -78,6 +81,8 @@ export class Switchyard {
       upstream: this.upstream,
       budget: this.budget,
       redactor: this.redactor,
+      deadlines: this.deadlines,
+      liveness: new LivenessProber(this.upstream, (r) => this.logProbe(r)),
       record: (r) => this.onRecord(r),
     });
     this.openRequestLog(options.config);
@@ -170,6 +175,7 @@ export class Switchyard {
     this.snap = buildSnapshot(config, this.snap.generation + 1, this.options.tokens, this.options.env);
     this.redactor.addSecrets(this.snap.secrets);
     this.health.setConfig(config.health);
+    this.deadlines.retain(new Set(this.snap.clusters.flatMap((c) => c.endpoints.map((e) => e.id))));
     this.budget.setConfig(config.retry);
     this.upstream.setOptions(this.upstreamOptions(config));
     if (previous.log.file !== config.log.file) {
@@ -211,7 +217,7 @@ export class Switchyard {
   }
 
   stats(): ProxyStats {
-    const clusters = clusterStats(this.snap, this.health);
+    const clusters = clusterStats(this.snap, this.health, this.deadlines);
     return {
       service: 'switchyard',
       instanceId: this.instanceId,
@@ -264,6 +270,13 @@ export class Switchyard {
     const name = key ? `${key.e.id} key ${key.k.suffix}` : 'a key';
     const until = t.until ? ` for ${Math.max(1, Math.round((t.until - Date.now()) / 1000))} s` : '';
     this.logger.warn(`[health] ${name}: ${t.to}${until}${why}`);
+  }
+
+  /** A liveness probe's verdict: said when it finds an endpoint hung, kept to debug otherwise. */
+  private logProbe(r: ProbeReport): void {
+    const line = `[liveness] ${r.endpoint.id}: a one-token probe ${r.verdict === 'hung' ? 'got no answer' : `says ${r.verdict}`} (${r.detail}, ${r.ms} ms) while a non-streaming request waited`;
+    if (r.verdict === 'hung') this.logger.warn(`${line}: the endpoint is treated as hung`);
+    else this.logger.debug(line);
   }
 
   private onRecord(r: RequestRecord): void {

@@ -95,4 +95,9 @@ export interface ApiAdapter {
   cutStream(watcher: ResponseWatcher, cause: Cause, message: string, retryAfterS?: number): string;
   /** Why the client's own credentials look like a subscription login (ChatGPT, Claude) rather than an API key. */
   subscriptionLogin(headers: IncomingHttpHeaders): string | undefined;
+  /**
+   * The body of the smallest streaming request of `op` for `model` (one output token), sent to the
+   * request's own path as a liveness probe (liveness.ts); undefined where the API has none.
+   */
+  livenessProbeBody?(op: Operation, model: string): string | undefined;
 }

@@ -180,7 +180,10 @@ export class Pipeline {
         if (s.abortReason) return this.aborted(s);
       }
       const result = await this.tryTarget(s, endpoint, key);
-      if (result.kind === 'answered') return this.relayAnswer(s, endpoint, key, result);
+      if (result.kind === 'answered') {
+        this.deps.budget.answered(retryToken);
+        return this.relayAnswer(s, endpoint, key, result);
+      }
       if (result.cause === 'CLIENT_ABORTED' || result.cause === 'TOTAL_TIMEOUT') return this.aborted(s);
 
       lastFailure = { failed: result, endpoint, key };

@@ -62,6 +62,22 @@ export function generates(op: Operation): boolean {
   return op.reportsUsage;
 }
 
+/**
+ * The slowest output rate a generation is allowed: a non-streaming answer arrives whole, so it can
+ * take no longer than a stream's first byte plus its output cap at this rate (5 tokens/s is several
+ * times below any provider's; a request without a cap is bounded by timeouts.firstByteMs alone).
+ */
+export const SLOWEST_OUTPUT_TOKENS_PER_S = 5;
+
+/** The deadline of a non-streaming generation: the stream deadline of the same request plus its output cap at the slowest rate, within timeouts.firstByteMs. */
+export function nonStreamingDeadline(stream: FirstByteDeadline, maxOutputTokens: number | undefined, firstByteMs: number): FirstByteDeadline {
+  const limit: FirstByteDeadline = { ms: firstByteMs, basis: 'configured', conclusive: true, expectedMs: null, reason: 'timeouts.firstByteMs' };
+  if (maxOutputTokens === undefined) return limit;
+  const ms = Math.round(stream.ms + (1000 * maxOutputTokens) / SLOWEST_OUTPUT_TOKENS_PER_S);
+  if (ms >= firstByteMs) return limit;
+  return { ...stream, ms, reason: `${stream.reason}, + ${maxOutputTokens} output tokens at ${SLOWEST_OUTPUT_TOKENS_PER_S}/s` };
+}
+
 /** A rough token count from a body's length (JSON of English text and code runs near 4 bytes a token). */
 export function estimateTokens(bodyBytes: number): number {
   return Math.ceil(bodyBytes / 4);

@@ -6,7 +6,7 @@ import { AttemptResult, Failed, runAttempt } from './attempt';
 import { Balancer } from './balancer';
 import { PROTOCOLS } from './config';
 import { Exchange } from './exchange';
-import { DEADLINE_MULTIPLIER, estimateTokens, FirstByteDeadline, FirstByteDeadlines, generates } from './firstByteDeadline';
+import { DEADLINE_MULTIPLIER, estimateTokens, FirstByteDeadline, FirstByteDeadlines, generates, nonStreamingDeadline } from './firstByteDeadline';
 import { HealthStore } from './health';
 import { LivenessProber } from './liveness';
 import { AttemptRecord, Redactor, RequestRecord } from './log';
@@ -252,26 +252,26 @@ export class Pipeline {
 
   /**
    * The attempt's first-byte deadline: for a stream, the endpoint's learned one for this model and
-   * size; otherwise the configured limit, with a liveness probe once the request waited as long as a
-   * stream would have (the first byte of a non-streaming answer comes only when it is complete).
+   * size; for a non-streaming generation (its first byte comes only when it is complete), that plus
+   * its output cap at the slowest rate, with a liveness probe once it waited as long as a stream would.
    */
   private firstByteDeadline(s: RequestState, endpoint: RuntimeEndpoint): { deadline: FirstByteDeadline; livenessAfterMs?: number } {
     const { timeouts } = s.snap.config;
-    const generation = generates(s.route.op);
-    if (!generation) {
+    if (!generates(s.route.op)) {
       const ms = s.traits.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs;
       return { deadline: { ms, basis: 'configured', conclusive: true, expectedMs: null, reason: s.traits.stream ? 'timeouts.streamFirstByteMs' : 'timeouts.firstByteMs' } };
     }
     const peers = s.cluster?.endpoints.map((e) => e.id) ?? [];
-    const stream = this.deps.deadlines.forStream(endpoint.id, peers, s.traits.model, estimateTokens(s.body?.length ?? 0), timeouts);
-    if (!s.traits.stream) {
-      const deadline: FirstByteDeadline = { ms: timeouts.firstByteMs, basis: 'configured', conclusive: true, expectedMs: null, reason: 'timeouts.firstByteMs' };
-      return { deadline, livenessAfterMs: s.snap.config.health.livenessProbe === 'on' && s.traits.model ? stream.ms : undefined };
+    let stream = this.deps.deadlines.forStream(endpoint.id, peers, s.traits.model, estimateTokens(s.body?.length ?? 0), timeouts);
+    if (s.deadlineScale !== 1) {
+      const ms = Math.min(timeouts.streamFirstByteMs, Math.round(stream.ms * s.deadlineScale));
+      const limit = ms === timeouts.streamFirstByteMs;
+      stream = { ...stream, ms, basis: limit ? 'configured' : stream.basis, conclusive: limit || stream.conclusive, reason: `${stream.reason}, × ${s.deadlineScale} after a timeout without history` };
     }
-    if (s.deadlineScale === 1) return { deadline: stream };
-    const ms = Math.min(timeouts.streamFirstByteMs, Math.round(stream.ms * s.deadlineScale));
-    const limit = ms === timeouts.streamFirstByteMs;
-    return { deadline: { ...stream, ms, basis: limit ? 'configured' : stream.basis, conclusive: limit || stream.conclusive, reason: `${stream.reason}, × ${s.deadlineScale} after a timeout without history` } };
+    if (s.traits.stream) return { deadline: stream };
+    const deadline = nonStreamingDeadline(stream, s.traits.maxOutputTokens, timeouts.firstByteMs);
+    const probe = s.snap.config.health.livenessProbe === 'on' && s.traits.model !== undefined && stream.ms < deadline.ms;
+    return { deadline, livenessAfterMs: probe ? stream.ms : undefined };
   }
 
   private async once(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, fresh: boolean): Promise<AttemptResult> {

@@ -112,7 +112,8 @@ test('a long non-streaming generation on a healthy endpoint is not cut: a livene
     timeouts: { firstByteMs: 20_000, streamFirstByteMs: 5000, streamFirstByteFloorMs: 150, streamFirstByteInitialMs: 300 },
   });
   for (let i = 0; i < 3; i++) await send(proxy.port, { body: STREAM_BODY });
-  const r = await timed(send(proxy.port, { body: JSON_BODY }));
+  // Room for 4096 output tokens: the output cap bounds nothing here, so only the probe can judge.
+  const r = await timed(send(proxy.port, { body: { ...JSON_BODY, max_tokens: 4096 } }));
   assert.ok(complete(r), `${r.status} ${r.text.slice(0, 300)}`);
   assert.equal(r.headers['x-switchyard-attempts'], '1');
   assert.ok(r.ms >= 1400, `${r.ms}`);
@@ -145,6 +146,29 @@ test('a non-streaming request on a newly hung endpoint fails over once a livenes
   assert.equal(next.headers['x-switchyard-endpoint'], 'b');
   assert.ok(next.ms < 1000);
   assert.equal(a.requests.length, seen);
+});
+
+test('a non-streaming request lost on a live endpoint is given up after its output cap at the slowest rate, not the hard limit', async () => {
+  let lose = false;
+  const a = await startUpstream((req, res, rec) => (lose && !wantsStream(rec) ? undefined : answerAfter(() => 10)(req, res, rec)));
+  const b = await startUpstream(answerAfter(() => 10));
+  const proxy = await startProxy([{ name: 'a', baseUrl: a.url }, { name: 'b', baseUrl: b.url }], {
+    timeouts: { firstByteMs: 60_000, streamFirstByteMs: 5000, streamFirstByteFloorMs: 200, streamFirstByteInitialMs: 1000 },
+  });
+  for (let i = 0; i < 8; i++) await send(proxy.port, { body: STREAM_BODY });
+  lose = true;
+  // max_tokens 2: at 5 tokens/s the whole answer is due 400 ms after a stream's first byte would be.
+  const rs = await Promise.all([0, 1].map(() => timed(send(proxy.port, { body: { ...JSON_BODY, max_tokens: 2 } }))));
+  const moved = rs.filter((r) => r.headers['x-switchyard-attempts'] === '2');
+  assert.equal(moved.length, 1, 'the one sent to a waited out its bound and moved on');
+  for (const r of rs) {
+    assert.ok(complete(r), `${r.status} ${r.text.slice(0, 300)}`);
+    assert.ok(r.ms < 3000, `${r.ms} ms, not the 60 s limit`);
+  }
+  assert.ok(a.requests.some(isLivenessProbe), 'a probe found the endpoint alive, which alone does not end the wait');
+  const ea = proxy.sy.stats().endpoints.find((e) => e.name === 'a')!;
+  assert.equal(ea.lastError?.cause, 'UPSTREAM_TIMEOUT');
+  assert.match(ea.lastError!.message, /2 output tokens at 5\/s/);
 });
 
 test('a model list answered by a stalled endpoint does not close its circuit; a generated answer does', async () => {

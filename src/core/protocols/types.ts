@@ -47,6 +47,8 @@ export interface Operation {
 export interface RequestTraits {
   stream: boolean;
   model: string | undefined;
+  /** The most output the request allows (`max_tokens`, `max_output_tokens`…); bounds how long a non-streaming answer can take. */
+  maxOutputTokens?: number;
   /** The request continues a response made on one key (`previous_response_id`, `/v1/responses/{id}`…). */
   continuation: string | undefined;
 }

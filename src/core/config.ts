@@ -66,6 +66,11 @@ export interface RetryConfig {
   minRetryConcurrency: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /**
+   * Hedging: a stream with no first byte after this long (at least its endpoint's usual time) gets a
+   * second attempt on another endpoint; the first to answer wins, the other is cancelled. 0 = off.
+   */
+  hedgeAfterMs: number;
 }
 
 export interface HealthConfig {
@@ -143,6 +148,7 @@ export const DEFAULT_RETRY: RetryConfig = {
   minRetryConcurrency: 3,
   backoffBaseMs: 25,
   backoffMaxMs: 250,
+  hedgeAfterMs: 0,
 };
 
 export const DEFAULT_HEALTH: HealthConfig = {

@@ -25,6 +25,7 @@ export type Cause =
   | 'STREAM_UPSTREAM_ERROR'
   | 'TOTAL_TIMEOUT'
   | 'CLIENT_ABORTED'
+  | 'HEDGE_CANCELLED'
   | 'BUDGET_EXHAUSTED'
   | 'KEYS_COOLING'
   | 'KEYS_INVALID'
@@ -190,6 +191,12 @@ export const OUTCOMES: Record<Cause, OutcomeInfo> = {
   STREAM_UPSTREAM_ERROR: streamFault('the upstream sent an error event mid-stream', 'The upstream reported a server error inside the stream; the client saw it. Counts against the endpoint.'),
   TOTAL_TIMEOUT: { ...refusal(504, 'request exceeded the total time limit', 'The request ran past timeouts.totalMs (0 = unlimited) and was cut.'), reachedUpstream: true },
   CLIENT_ABORTED: { ...refusal(499, 'client went away', 'The client closed the connection; the upstream request was aborted at once. Not a fault.'), failure: false, level: 'info', reachedUpstream: true },
+  HEDGE_CANCELLED: {
+    ...refusal(499, 'hedged attempt cancelled (the other answered first)', 'With retry.hedgeAfterMs on, a stream slow to start also went to another endpoint; the slower attempt was cancelled before its first byte. Not a fault (its input may still be billed).'),
+    failure: false,
+    level: 'info',
+    reachedUpstream: true,
+  },
   BUDGET_EXHAUSTED: { ...refusal(502, 'retry budget exhausted', 'Too many retries were in flight (retry.budgetRatio); the request was not retried, so an outage does not multiply the load.'), reachedUpstream: true },
   KEYS_COOLING: refusal(429, 'every key is cooling down', 'Every key of the cluster is rate limited; the answer carries the soonest retry-after. Add keys or wait.'),
   KEYS_INVALID: refusal(401, 'no valid key left', 'Every key of the cluster was rejected (401/403); replace them.'),

@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_HEALTH, DEFAULT_TIMEOUTS } from '../../src/core/config';
 import { closeAllUpstreams, stall, startUpstream } from './support/upstream';
-import { ClientResponse, delay, send, startProxy, stopAllProxies, STREAM_BODY } from './support/proxy';
+import { ClientResponse, delay, send, startProxy, stopAllProxies, STREAM_BODY, waitFor } from './support/proxy';
 import { answerAfter, bodyOfTokens, growingWithSize, isLivenessProbe, wantsStream } from './support/timing';
 
 after(async () => {
@@ -198,4 +198,30 @@ test('a model list answered by a stalled endpoint does not close its circuit; a 
   assert.ok(complete(r), `${r.status} ${r.text.slice(0, 200)}`);
   assert.notEqual(proxy.sy.stats().endpoints[0].state, 'open');
   assert.ok(up.requests.filter(wantsStream).length >= 2);
+});
+
+test('hedging (off by default): a stream slow to start also goes to another endpoint; the first answer wins and the other is cancelled unharmed', async () => {
+  const hung = await startUpstream(stall());
+  const fast = await startUpstream(answerAfter(() => 10));
+  const endpoints = [{ name: 'hung', baseUrl: hung.url, weight: 10 }, { name: 'fast', baseUrl: fast.url, weight: 1 }];
+  const timeouts = { streamFirstByteMs: 5000, streamFirstByteInitialMs: 1500 };
+  const hedging = await startProxy(endpoints, { timeouts, retry: { hedgeAfterMs: 100 } });
+  const records: import('../../src/core/log').RequestRecord[] = [];
+  hedging.sy.onRequest((r) => records.push(r));
+  const r = await timed(send(hedging.port, { body: STREAM_BODY }));
+  assert.ok(complete(r), `${r.status} ${r.text.slice(0, 200)}`);
+  assert.equal(r.headers['x-switchyard-endpoint'], 'fast');
+  assert.ok(r.ms < 1000, `answered by the hedge in ${r.ms} ms, not after the 1.5 s deadline`);
+  assert.deepEqual(records[0].attempts.map((a) => [a.endpoint, a.cause]), [['fast', 'OK'], ['hung', 'HEDGE_CANCELLED']]);
+  const h = hedging.sy.stats().endpoints.find((e) => e.name === 'hung')!;
+  assert.equal(h.failures, 0, 'a cancelled hedge is not held against its endpoint');
+  assert.equal(h.inFlight, 0);
+  await waitFor(() => hung.openSockets() === 0 || hung.requests.length === 0, 2000, 'the cancelled attempt to be closed upstream');
+
+  const plain = await startProxy(endpoints, { timeouts });
+  const before = fast.requests.length;
+  const slow = await timed(send(plain.port, { body: STREAM_BODY }));
+  assert.ok(complete(slow));
+  assert.ok(slow.ms >= 1400, `without hedging it waits out the deadline: ${slow.ms} ms`);
+  assert.equal(fast.requests.length - before, 1);
 });

@@ -1,4 +1,4 @@
-// `npm run bench`: prints Switchyard's throughput, added latency, first-event time, memory and leak figures beside direct, http-proxy and nginx.
+// `npm run bench`: prints Switchyard's throughput, added latency, first-event time, memory and leak figures beside direct, http-proxy and nginx, then the chaos run.
 
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -10,6 +10,7 @@ import { clientPool, messageRequest } from './load';
 import { BenchReport, Check, checksText, latencyTable, leakTable, mb, streamsTable, TargetFigures, writeJson } from './report';
 import { Endpoint, runRounds } from './rounds';
 import { idleStreams } from './streams';
+import { chaosBench } from './chaos';
 import { findNginx, startHttpProxy, startNginx, startSwitchyard, startUpstream } from './targets';
 
 /** BENCH_QUICK=1 shrinks every count (for trying the bench out, not for figures). */
@@ -168,6 +169,7 @@ async function main(): Promise<void> {
   };
   writeJson(JSON_OUT, report);
   clearTimeout(limit);
+  if (!QUICK) await chaosBench(say, progress); // its own figures (npm run bench:chaos alone); outside the time limit above
   process.exit(0);
 }
 

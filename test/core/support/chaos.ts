@@ -57,6 +57,8 @@ export interface ChaosUpstreams {
   begin(): void;
   /** Requests each upstream saw, by the mode it was in. */
   seen: Record<ChaosMode, number>[];
+  /** Of those, the proxy's one-token liveness probes. */
+  probes(): number;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export async function startChaosUpstreams(plan: ChaosPlan, schedule = chaosSched
   };
   const servers: http.Server[] = [];
   const sockets = new Set<net.Socket>();
+  let probes = 0;
   const seen = Array.from({ length: plan.upstreams }, () => Object.fromEntries([...FAULTS, 'healthy'].map((m) => [m, 0])) as Record<ChaosMode, number>);
   for (let i = 0; i < plan.upstreams; i++) {
     const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
@@ -76,8 +79,10 @@ export async function startChaosUpstreams(plan: ChaosPlan, schedule = chaosSched
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const mode = modeOf(i);
+        const body = Buffer.concat(chunks).toString('utf8');
         seen[i][mode]++;
-        answer(mode, req, res, Buffer.concat(chunks).toString('utf8'));
+        if (body.includes('"ping"') && /"max_tokens"\s*:\s*1\b/.test(body)) probes++;
+        answer(mode, req, res, body);
       });
     });
     server.on('connection', (s) => {
@@ -116,6 +121,7 @@ export async function startChaosUpstreams(plan: ChaosPlan, schedule = chaosSched
       t0 = performance.now();
     },
     seen,
+    probes: () => probes,
     close: async () => {
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

@@ -3,6 +3,7 @@
 import { causeOfError, causeOfStatus, DeadlineError, describeError, isTlsError } from './classify';
 import { Exchange } from './exchange';
 import { upstreamRequestHeaders } from './headers';
+import type { Liveness } from './liveness';
 import { Cause, outcome } from './outcomes';
 import type { Operation, ResponseWatcher } from './protocols';
 import { RuntimeEndpoint, RuntimeKey } from './runtime';
@@ -20,6 +21,12 @@ export interface AttemptInput {
   /** The exchange this attempt runs on; aborting it aborts the attempt. */
   exchange: Exchange;
   firstByteMs: number;
+  /**
+   * For a request its first byte cannot judge (non-streaming: it comes when the whole answer is
+   * ready): after `afterMs` without one, ask whether the endpoint answers at all; `hung` ends the
+   * attempt as a first-byte timeout, anything else lets it wait on (asked again, less and less often).
+   */
+  liveness?: { afterMs: number; check(): Promise<Liveness> };
   /** How long opening frames may wait for the first content frame. */
   openingHoldMs: number;
   fresh: boolean;
@@ -58,6 +65,8 @@ export interface Failed {
 export type AttemptResult = Answered | Failed;
 
 const ERROR_BODY_CAP = 8192;
+/** A request found alive is asked again after twice the previous wait, at most this long. */
+const LIVENESS_RECHECK_MAX_MS = 60_000;
 /** An error body gets this long at most: failing over must not wait on a slow error message. */
 const ERROR_BODY_MS = 2000;
 
@@ -96,11 +105,13 @@ export function runAttempt(upstream: Upstream, a: AttemptInput, started: number)
     let heldSize = 0;
     let ttfbMs = 0;
     let settled = false;
+    let livenessTimer: NodeJS.Timeout | undefined;
     const since = () => Math.round(performance.now() - started);
     const done = (result: AttemptResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
+      clearTimeout(livenessTimer);
       exchange.detach();
       resolve(result);
     };
@@ -146,6 +157,19 @@ export function runAttempt(upstream: Upstream, a: AttemptInput, started: number)
       }
       if (ended || w.stage === 'content' || w.error) answer(ended);
     };
+
+    const stillWaiting = () => !settled && ttfbMs === 0 && (reading === 'headers' || reading === 'success-body');
+    const watchLiveness = (check: () => Promise<Liveness>, afterMs: number) => {
+      livenessTimer = setTimeout(() => {
+        void check().then((verdict) => {
+          if (!stillWaiting()) return;
+          if (verdict !== 'hung') return watchLiveness(check, Math.min(2 * afterMs, LIVENESS_RECHECK_MAX_MS));
+          const message = `no response after ${since()} ms, and a one-token probe to the same endpoint got no first byte either`;
+          exchange.abort(new DeadlineError('FIRST_BYTE_TIMEOUT', since(), message));
+        });
+      }, afterMs);
+    };
+    if (a.liveness && a.liveness.afterMs < a.firstByteMs) watchLiveness(a.liveness.check, a.liveness.afterMs);
 
     exchange.attach({
       onHeaders(code) {

@@ -4,8 +4,8 @@ import { Cause } from './outcomes';
 
 /** A deadline of ours ran out; its code says which. */
 export class DeadlineError extends Error {
-  constructor(readonly code: 'FIRST_BYTE_TIMEOUT' | 'IDLE_TIMEOUT', ms: number) {
-    super(code === 'FIRST_BYTE_TIMEOUT' ? `no response within ${ms} ms` : `no data for ${ms} ms`);
+  constructor(readonly code: 'FIRST_BYTE_TIMEOUT' | 'IDLE_TIMEOUT', ms: number, message?: string) {
+    super(message ?? (code === 'FIRST_BYTE_TIMEOUT' ? `no response within ${ms} ms` : `no data for ${ms} ms`));
     this.name = 'DeadlineError';
   }
 }

@@ -41,8 +41,15 @@ export interface TimeoutsConfig {
   connectMs: number;
   /** First-byte deadline for non-streaming requests. */
   firstByteMs: number;
-  /** First-byte deadline for streaming requests (`"stream": true` or `accept: text/event-stream`). */
+  /**
+   * First-byte deadline for streaming requests (`"stream": true` or `accept: text/event-stream`): the
+   * hard limit; the deadline in force is learned per endpoint and model below it (firstByteDeadline.ts).
+   */
   streamFirstByteMs: number;
+  /** The learned stream deadline never goes below this. */
+  streamFirstByteFloorMs: number;
+  /** The stream deadline on an endpoint and model with no history yet (grown for large requests). */
+  streamFirstByteInitialMs: number;
   /** Longest silence between two body chunks. */
   idleMs: number;
   /** Whole-request limit; 0 = unlimited. */
@@ -65,6 +72,11 @@ export interface RetryConfig {
   minRetryConcurrency: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /**
+   * Hedging: a stream with no first byte after this long (at least its endpoint's usual time) gets a
+   * second attempt on another endpoint; the first to answer wins, the other is cancelled. 0 = off.
+   */
+  hedgeAfterMs: number;
   /** When every key is cooling (429), wait this long at most for the earliest to be free before answering 429; 0 = answer at once. */
   cooldownWaitMs: number;
 }
@@ -93,6 +105,11 @@ export interface HealthConfig {
   rateLimitCooldownMs: number;
   /** Cooldown for a TLS certificate error (a configuration fault, ejected longer). */
   tlsEjectionMs: number;
+  /**
+   * `on`: a non-streaming request waiting far past its endpoint's usual time makes the proxy send a
+   * one-token streaming probe there; no first byte means the endpoint is hung (liveness.ts). `off`: wait.
+   */
+  livenessProbe: 'on' | 'off';
 }
 
 export interface LimitsConfig {
@@ -137,6 +154,8 @@ export const DEFAULT_TIMEOUTS: TimeoutsConfig = {
   connectMs: 10_000,
   firstByteMs: 900_000,
   streamFirstByteMs: 120_000,
+  streamFirstByteFloorMs: 3_000,
+  streamFirstByteInitialMs: 10_000,
   idleMs: 300_000,
   totalMs: 0,
   openingHoldMs: 1_000,
@@ -150,6 +169,7 @@ export const DEFAULT_RETRY: RetryConfig = {
   backoffBaseMs: 25,
   backoffMaxMs: 250,
   cooldownWaitMs: 3_000,
+  hedgeAfterMs: 0,
 };
 
 export const DEFAULT_AFFINITY: AffinityConfig = { ttlMs: 15 * 60_000, maxConversations: 50_000 };
@@ -164,6 +184,7 @@ export const DEFAULT_HEALTH: HealthConfig = {
   invalidKeyMs: 30 * 60_000,
   rateLimitCooldownMs: 60_000,
   tlsEjectionMs: 300_000,
+  livenessProbe: 'on',
 };
 
 export const DEFAULT_LIMITS: LimitsConfig = { maxBodyBytes: 32 * 1024 * 1024 };
@@ -365,12 +386,13 @@ export function validateConfig(raw: unknown): SwitchyardConfig {
   if (!names.has(activeCluster)) throw new ConfigError('activeCluster', `names no configured cluster: ${shownValue(activeCluster)} (have: ${[...names].join(', ')})`);
   const activeClusters = validateActiveClusters(raw.activeClusters, clusters);
 
-  const timeouts = section(raw.timeouts, 'timeouts', DEFAULT_TIMEOUTS, { connectMs: 1, firstByteMs: 1, streamFirstByteMs: 1, idleMs: 1 });
+  const timeouts = section(raw.timeouts, 'timeouts', DEFAULT_TIMEOUTS, { connectMs: 1, firstByteMs: 1, streamFirstByteMs: 1, streamFirstByteFloorMs: 1, streamFirstByteInitialMs: 1, idleMs: 1 });
   const retry = section(raw.retry, 'retry', DEFAULT_RETRY, { maxAttempts: 1 });
   if (retry.maxAttempts > 10) throw new ConfigError('retry.maxAttempts', `must be between 1 and 10, got ${retry.maxAttempts}`);
   if (retry.budgetRatio > 1) throw new ConfigError('retry.budgetRatio', `must be between 0 and 1, got ${retry.budgetRatio}`);
   const health = section(raw.health, 'health', DEFAULT_HEALTH, { unhealthyAfter: 1, ejectAfter: 1 });
   if (health.ejectAfter < health.unhealthyAfter) throw new ConfigError('health.ejectAfter', `must be at least health.unhealthyAfter (${health.unhealthyAfter})`);
+  if (health.livenessProbe !== 'on' && health.livenessProbe !== 'off') throw new ConfigError('health.livenessProbe', `must be "on" or "off", got ${shownValue(String(health.livenessProbe))}`);
   const limits = section(raw.limits, 'limits', DEFAULT_LIMITS, { maxBodyBytes: 1 });
   const affinity = section(raw.affinity, 'affinity', DEFAULT_AFFINITY, { ttlMs: 1000, maxConversations: 1 });
   const prices = raw.prices === undefined ? {} : validatePrices(raw.prices, 'prices');

@@ -46,6 +46,20 @@ export type HealthTransition =
   /** An open circuit's half-open probe ended: it closed the circuit (`ok`) or kept it open. */
   | { kind: 'probe'; endpointId: string; ok: boolean; cause: Cause };
 
+/** What the pipeline knows of an attempt beyond its cause. */
+export interface EndOptions {
+  /** A certificate problem: a configuration fault, ejected longer. */
+  configFault?: boolean;
+  /** The attempt was an open circuit's half-open probe. */
+  probe?: boolean;
+  /** The attempt's first-byte deadline was conclusive (learned or the configured limit): a timeout there is a stall. */
+  conclusiveDeadline?: boolean;
+  /** The attempt generated an answer (messages, chat, responses), which alone closes a circuit a stall opened. */
+  generated?: boolean;
+  /** When the attempt started (the store's clock): only an attempt started after a stall can disprove it. */
+  startedAt?: number;
+}
+
 /** Health and cooldown state; the in-memory store implements it, a shared store could later. */
 export interface HealthStore {
   endpoint(endpointId: string): EndpointHealthView;
@@ -53,7 +67,7 @@ export interface HealthStore {
   /** Marks an attempt as started; returns true when it is the half-open probe of an open circuit. */
   begin(endpointId: string): boolean;
   /** Records how an attempt ended. `ttfbMs` is time to first byte when there was one. */
-  end(endpointId: string, keyId: string | undefined, cause: Cause, message: string, ttfbMs?: number, opts?: { configFault?: boolean; probe?: boolean }): void;
+  end(endpointId: string, keyId: string | undefined, cause: Cause, message: string, ttfbMs?: number, opts?: EndOptions): void;
   coolKey(keyId: string, until: number, cause: Cause, message: string): void;
   /** Takes a key out for `health.invalidKeyMs` (401/403, no quota). */
   invalidateKey(keyId: string, message: string, cause?: Cause): void;
@@ -84,6 +98,11 @@ interface EndpointRecord {
   recent: Outcome[];
   lastError?: LastError;
   resetAt?: number;
+  /**
+   * The circuit was opened by a stall: an answer that proves nothing about generation (a model list,
+   * a 429, a stream that began before the stall) does not close it.
+   */
+  stallOpenedAt?: number;
 }
 
 interface KeyRecord {
@@ -163,7 +182,7 @@ export class MemoryHealthStore implements HealthStore {
     return probe;
   }
 
-  end(endpointId: string, keyId: string | undefined, cause: Cause, message: string, ttfbMs?: number, opts: { configFault?: boolean; probe?: boolean } = {}): void {
+  end(endpointId: string, keyId: string | undefined, cause: Cause, message: string, ttfbMs?: number, opts: EndOptions = {}): void {
     const r = this.record(endpointId);
     const now = this.now();
     r.inFlight = Math.max(0, r.inFlight - 1);
@@ -178,11 +197,14 @@ export class MemoryHealthStore implements HealthStore {
     r.requests++;
     const before = this.transitionListeners.size > 0 ? this.endpoint(endpointId).state : undefined;
     if (info.scope === 'endpoint' && info.failure) {
-      this.recordFailure(r, now, cause, message, opts.configFault === true);
+      this.recordFailure(r, now, cause, message, opts.configFault === true, info.stall === true && opts.conclusiveDeadline === true);
     } else {
       // Rate limits and bad keys belong to the key, refusals to the client; the endpoint answered, so it is alive.
       r.consecutiveFailures = 0;
-      r.ejectedUntil = undefined;
+      if (this.disprovesStall(r, opts)) {
+        r.ejectedUntil = undefined;
+        r.stallOpenedAt = undefined;
+      }
       this.pushRecent(r, { at: now, ok: true });
       if (ttfbMs !== undefined && cause === 'OK') {
         r.latencyMs = r.latencyMs === null ? ttfbMs : r.latencyMs + LATENCY_ALPHA * (ttfbMs - r.latencyMs);
@@ -238,6 +260,7 @@ export class MemoryHealthStore implements HealthStore {
     r.requests = 0;
     r.failures = 0;
     r.resetAt = this.now();
+    r.stallOpenedAt = undefined;
     for (const id of keysBefore) this.keys.delete(id);
     // Told like any change of state, so the log and the dashboard's bands show the endpoint back too.
     if (before !== 'healthy') this.emitTransition({ kind: 'endpoint', endpointId, from: before, to: 'healthy' });
@@ -259,7 +282,7 @@ export class MemoryHealthStore implements HealthStore {
     for (const l of this.transitionListeners) l(t);
   }
 
-  private recordFailure(r: EndpointRecord, now: number, cause: Cause, message: string, configFault: boolean): void {
+  private recordFailure(r: EndpointRecord, now: number, cause: Cause, message: string, configFault: boolean, stall: boolean): void {
     this.forgetOldStreak(r, now);
     r.failures++;
     r.consecutiveFailures++;
@@ -267,15 +290,25 @@ export class MemoryHealthStore implements HealthStore {
     r.lastError = { cause, message, at: now };
     this.pushRecent(r, { at: now, ok: false });
     const wasOpen = r.ejectedUntil !== undefined;
+    const opens = wasOpen ? now >= r.ejectedUntil! : stall || r.consecutiveFailures >= this.config.ejectAfter;
     if (configFault) {
       r.ejections++;
       r.ejectedUntil = now + this.config.tlsEjectionMs;
-    } else if (wasOpen ? now >= r.ejectedUntil! : r.consecutiveFailures >= this.config.ejectAfter) {
-      // A failed half-open probe re-opens with a longer backoff; a streak reaching the threshold opens.
+    } else if (opens) {
+      // A failed half-open probe re-opens with a longer backoff; a streak reaching the threshold opens, and so does one stall:
+      // left merely degraded, a hung endpoint would cost the next request that reaches it a whole deadline again.
       r.ejections++;
       const base = Math.min(this.config.ejectionBaseMs * r.ejections, this.config.ejectionMaxMs);
       r.ejectedUntil = now + Math.round(base * (0.9 + 0.2 * this.random()));
     }
+    // Requests already waiting on it time out on their own deadlines; they neither fail early nor extend the backoff.
+    if (stall && r.ejectedUntil !== undefined && (opens || r.stallOpenedAt === undefined)) r.stallOpenedAt = now;
+  }
+
+  /** Whether a success closes the circuit: any does, unless a stall opened it and this answer proves nothing about generation now. */
+  private disprovesStall(r: EndpointRecord, opts: EndOptions): boolean {
+    if (r.stallOpenedAt === undefined) return true;
+    return opts.generated === true && opts.startedAt !== undefined && opts.startedAt >= r.stallOpenedAt;
   }
 
   private forgetOldStreak(r: EndpointRecord, now: number): void {

@@ -24,6 +24,8 @@ export interface AttemptRecord {
   /** Error class or upstream message, never containing a key. */
   detail?: string;
   ms: number;
+  /** The first-byte deadline the attempt ran under (learned, or the configured limit). */
+  firstByteDeadlineMs?: number;
 }
 
 /** One line of the request log. */

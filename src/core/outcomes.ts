@@ -26,6 +26,7 @@ export type Cause =
   | 'STREAM_UPSTREAM_ERROR'
   | 'TOTAL_TIMEOUT'
   | 'CLIENT_ABORTED'
+  | 'HEDGE_CANCELLED'
   | 'BUDGET_EXHAUSTED'
   | 'KEYS_COOLING'
   | 'KEYS_INVALID'
@@ -65,6 +66,11 @@ export interface OutcomeInfo {
   /** Whether the request may have reached the upstream (a POST with side effects then must not be sent again). */
   reachedUpstream: boolean;
   level: 'info' | 'warn' | 'error';
+  /**
+   * A first-byte timeout: at a conclusive deadline (the endpoint's learned one, or the configured
+   * limit) one is enough to open the circuit, and only a generated answer closes it again.
+   */
+  stall?: boolean;
   /** A few plain words for logs, tooltips and reports. */
   label: string;
   /** What to do about it, for tooltips and diagnostics. */
@@ -177,7 +183,10 @@ export const OUTCOMES: Record<Cause, OutcomeInfo> = {
   UPSTREAM_CONNECT_TIMEOUT: endpointFault('connection timed out', 'The TCP/TLS connection did not complete within timeouts.connectMs: a firewall, a proxy that must be configured (switchyard.upstreamProxy) or a dead host.', 504, false),
   UPSTREAM_DNS: endpointFault('host name did not resolve', "The base URL's host name does not resolve: check its spelling, the network and DNS.", 502, false),
   UPSTREAM_TLS: endpointFault('TLS handshake or certificate failed', 'The certificate is not trusted or the handshake failed: a corporate TLS inspection needs caFile (or NODE_EXTRA_CA_CERTS).', 502, false),
-  UPSTREAM_TIMEOUT: endpointFault('no response before the first-byte deadline', 'The endpoint accepted the request but did not answer in time; it is avoided until a probe shows it answers again.', 504),
+  UPSTREAM_TIMEOUT: {
+    ...endpointFault('no response before the first-byte deadline', 'The endpoint accepted the request but did not answer in time (its learned first-byte deadline, or a liveness probe got no answer either); its circuit is open until a request that generates shows it answers again.', 504),
+    stall: true,
+  },
   UPSTREAM_RESET: endpointFault('connection reset before any response', 'The connection was cut before any response byte; the request was tried elsewhere.'),
   STALE_SOCKET: {
     scope: 'none',
@@ -196,6 +205,12 @@ export const OUTCOMES: Record<Cause, OutcomeInfo> = {
   STREAM_UPSTREAM_ERROR: streamFault('the upstream sent an error event mid-stream', 'The upstream reported a server error inside the stream; the client saw it. Counts against the endpoint.'),
   TOTAL_TIMEOUT: { ...refusal(504, 'request exceeded the total time limit', 'The request ran past timeouts.totalMs (0 = unlimited) and was cut.'), reachedUpstream: true },
   CLIENT_ABORTED: { ...refusal(499, 'client went away', 'The client closed the connection; the upstream request was aborted at once. Not a fault.'), failure: false, level: 'info', reachedUpstream: true },
+  HEDGE_CANCELLED: {
+    ...refusal(499, 'hedged attempt cancelled (the other answered first)', 'With retry.hedgeAfterMs on, a stream slow to start also went to another endpoint; the slower attempt was cancelled before its first byte. Not a fault (its input may still be billed).'),
+    failure: false,
+    level: 'info',
+    reachedUpstream: true,
+  },
   BUDGET_EXHAUSTED: { ...refusal(502, 'retry budget exhausted', 'Too many retries were in flight (retry.budgetRatio); the request was not retried, so an outage does not multiply the load.'), reachedUpstream: true },
   KEYS_COOLING: refusal(429, 'every key is cooling down', 'Every key of the cluster is rate limited; the answer carries the soonest retry-after. Add keys or wait.'),
   KEYS_INVALID: refusal(401, 'no valid key left', 'Every key of the cluster was rejected (401/403); replace them.'),

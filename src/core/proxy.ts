@@ -7,7 +7,10 @@ import { AttemptResult, Failed, runAttempt } from './attempt';
 import { Balancer, Pick } from './balancer';
 import { PROTOCOLS } from './config';
 import { Exchange } from './exchange';
+import { DEADLINE_MULTIPLIER, estimateTokens, FirstByteDeadline, FirstByteDeadlines, generates, nonStreamingDeadline } from './firstByteDeadline';
 import { HealthStore } from './health';
+import { Leg, raceWithHedge } from './hedge';
+import { LivenessProber } from './liveness';
 import { AttemptRecord, Redactor, RequestRecord } from './log';
 import { Cause, outcome, OutcomeInfo } from './outcomes';
 import type { FailoverPolicy, RequestRoute, RequestTraits, Usage } from './protocols';
@@ -30,6 +33,10 @@ export interface PipelineDeps {
   /** Response id → the target that made it (continuations are bound to that key). */
   responses: AffinityStore;
   usage: UsageLedger;
+  /** Learned first-byte deadlines per endpoint × model. */
+  deadlines: FirstByteDeadlines;
+  /** Probes an endpoint a non-streaming request has waited on far too long. */
+  liveness: LivenessProber;
   record(r: RequestRecord): void;
   /** A line worth a person's attention that is about one request (a conversation that had to drop state). */
   warn(message: string): void;
@@ -55,6 +62,23 @@ class ProxyAbort extends Error {
   }
 }
 
+type ExchangeSlot = 'exchange' | 'hedgeExchange';
+
+/** What the attempt loop has ruled out so far (a hedge must go elsewhere). */
+interface TriedSoFar {
+  avoid: ReadonlySet<string>;
+  usedKeys: ReadonlySet<string>;
+  exclude: ReadonlySet<string>;
+}
+
+/** An attempt's result with the target it ran on, and other endpoints that failed beside it (a hedge). */
+interface Tried {
+  result: AttemptResult;
+  endpoint: RuntimeEndpoint;
+  key: RuntimeKey | undefined;
+  alsoFailed: RuntimeEndpoint[];
+}
+
 interface RequestState {
   id: string;
   snap: RuntimeSnapshot;
@@ -72,8 +96,16 @@ interface RequestState {
   abortReason: ProxyAbort | undefined;
   /** The running attempt's exchange: aborting the request aborts it. */
   exchange: Exchange | undefined;
+  /** A hedged second attempt's exchange, while one runs beside the first. */
+  hedgeExchange: Exchange | undefined;
+  /** The request has had its hedge (one per request). */
+  hedged: boolean;
   /** The answered attempt was an open circuit's half-open probe. */
   answeredByProbe: boolean;
+  /** When the answered attempt started (Date.now()): only attempts begun after a stall can disprove it. */
+  answeredStartedAt: number;
+  /** Grows after a timeout at a deadline with no history behind it: the request may be merely slow, so the next attempt waits longer. */
+  deadlineScale: number;
   attempts: AttemptRecord[];
   lastEndpoint: RuntimeEndpoint | undefined;
   /** Aborted with the request: wakes a wait for a cooldown. */
@@ -102,6 +134,11 @@ function clusterFor(snap: RuntimeSnapshot, route: RequestRoute): RuntimeCluster 
 }
 
 export class Pipeline {
+  /** Exchanges of hedged attempts cancelled because the other answered first. */
+  private readonly cancelled = new WeakSet<Exchange>();
+  /** What a hedge race needs to settle an answered attempt it did or did not pick. */
+  private readonly answeredMeta = new WeakMap<AttemptResult, { probe: boolean; startedAt: number; record: AttemptRecord }>();
+
   constructor(private readonly deps: PipelineDeps) {}
 
   /** Proxies one request whose body was already buffered; never throws. */
@@ -122,7 +159,11 @@ export class Pipeline {
       started: performance.now(),
       abortReason: undefined,
       exchange: undefined,
+      hedgeExchange: undefined,
+      hedged: false,
       answeredByProbe: false,
+      answeredStartedAt: 0,
+      deadlineScale: 1,
       attempts: [],
       lastEndpoint: undefined,
       signal: new AbortController(),
@@ -137,6 +178,7 @@ export class Pipeline {
       s.abortReason ??= reason;
       s.exchange?.abort(reason);
       s.signal.abort(reason);
+      s.hedgeExchange?.abort(reason);
     };
     const onClose = () => {
       if (!res.writableFinished) abort(new ProxyAbort('CLIENT_ABORTED'));
@@ -204,15 +246,24 @@ export class Pipeline {
         }
         return this.allKeysRejected(s, cluster, lastFailure?.failed, rejectedKeys);
       }
-      const { endpoint, key } = pick;
+      let { endpoint, key } = pick;
       if (avoid.has(endpoint.id)) {
         // Every other endpoint has been tried: back off before hitting this one again.
         const cap = Math.min(retry.backoffMaxMs, retry.backoffBaseMs * 2 ** endpointFailures);
         await sleep(Math.random() * cap);
         if (s.abortReason) return this.aborted(s);
       }
-      const result = await this.tryTarget(s, endpoint, key);
-      if (result.kind === 'answered') return this.relayAnswer(s, endpoint, key, result);
+      const tried = await this.tryHedged(s, cluster, endpoint, key, { avoid, usedKeys, exclude }, retryToken);
+      ({ endpoint, key } = tried);
+      for (const other of tried.alsoFailed) {
+        avoid.add(other.id);
+        endpointFailures++;
+      }
+      const result = tried.result;
+      if (result.kind === 'answered') {
+        this.deps.budget.answered(retryToken);
+        return this.relayAnswer(s, endpoint, key, result);
+      }
       if (result.cause === 'CLIENT_ABORTED' || result.cause === 'TOTAL_TIMEOUT') return this.aborted(s);
 
       lastFailure = { failed: result, endpoint, key };
@@ -343,23 +394,100 @@ export class Pipeline {
     }
   }
 
+  /**
+   * One attempt, hedged when retry.hedgeAfterMs is on: a stream of a generation with no answer after
+   * max(hedgeAfterMs, its expected time to first byte) also goes to another endpoint that is healthy
+   * or degraded (within the retry budget); the first to answer is relayed, the other cancelled.
+   */
+  private async tryHedged(s: RequestState, cluster: RuntimeCluster, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, seen: TriedSoFar, retryToken: BudgetToken): Promise<Tried> {
+    const hedgeAfterMs = s.snap.config.retry.hedgeAfterMs;
+    if (hedgeAfterMs <= 0 || s.hedged || !s.traits.stream || !generates(s.route.op) || s.policy !== 'full') {
+      return { result: await this.tryTarget(s, endpoint, key), endpoint, key, alsoFailed: [] };
+    }
+    const leg = (slot: ExchangeSlot, e: RuntimeEndpoint, k: RuntimeKey | undefined): Leg<Tried> => ({
+      outcome: this.tryTarget(s, e, k, slot).then((result) => ({ result, endpoint: e, key: k, alsoFailed: [] })),
+      cancel: () => {
+        const exchange = s[slot];
+        if (!exchange) return;
+        this.cancelled.add(exchange);
+        exchange.abort(new Error('HEDGE_CANCELLED: the other attempt answered first'));
+      },
+    });
+    const second = () => {
+      const others = { avoidEndpoints: new Set([...seen.avoid, endpoint.id]), excludeEndpoints: new Set([...seen.exclude, endpoint.id]) };
+      const pick = this.deps.balancer.pick({ cluster, ...others, usedKeys: seen.usedKeys, model: s.traits.model });
+      // Tiers 0 and 1: healthy or degraded. A hedge onto an ejected endpoint would only add load where it hurts.
+      if (pick.kind !== 'target' || pick.tier > 1 || !this.deps.budget.retry(retryToken)) return undefined;
+      s.hedged = true;
+      return leg('hedgeExchange', pick.endpoint, pick.key);
+    };
+    const afterMs = Math.max(hedgeAfterMs, this.firstByteDeadline(s, endpoint).deadline.expectedMs ?? 0);
+    const race = await raceWithHedge(leg('exchange', endpoint, key), second, afterMs, (t) => t.result.kind === 'answered');
+    for (const t of race.settled) {
+      if (t === race.winner || t.result.kind !== 'answered') continue;
+      // Both answered: the later one is let go before its first byte was relayed.
+      const meta = this.answeredMeta.get(t.result)!;
+      meta.record.cause = 'HEDGE_CANCELLED';
+      this.deps.health.end(t.endpoint.id, t.key?.id, 'HEDGE_CANCELLED', outcome('HEDGE_CANCELLED').label, undefined, { probe: meta.probe });
+    }
+    const final = race.winner ?? race.settled[race.settled.length - 1];
+    if (final.result.kind === 'answered') {
+      const meta = this.answeredMeta.get(final.result)!;
+      s.answeredByProbe = meta.probe;
+      s.answeredStartedAt = meta.startedAt;
+    }
+    s.lastEndpoint = final.endpoint;
+    const alsoFailed = race.settled.filter((t) => t !== final && t.result.kind === 'failed' && t.result.cause !== 'HEDGE_CANCELLED');
+    for (const t of alsoFailed) {
+      const failed = t.result as Failed;
+      if (t.key && outcome(failed.cause).keyEffect) this.applyKeyEffect(s, t.key, failed.cause, failed.detail, failed.headers);
+    }
+    return { ...final, alsoFailed: alsoFailed.map((t) => t.endpoint) };
+  }
+
   /** Runs one attempt, with one immediate fresh-connection retry when a pooled socket turns out stale. */
-  private async tryTarget(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined): Promise<AttemptResult> {
+  private async tryTarget(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, slot: ExchangeSlot = 'exchange'): Promise<AttemptResult> {
     s.lastEndpoint = endpoint;
-    let result = await this.once(s, endpoint, key, false);
+    let result = await this.once(s, endpoint, key, false, slot);
     if (result.kind === 'failed' && resetBeforeResponse(result) && !s.abortReason) {
       s.attempts[s.attempts.length - 1].cause = 'STALE_SOCKET';
-      result = await this.once(s, endpoint, key, true);
+      result = await this.once(s, endpoint, key, true, slot);
     }
     return result;
   }
 
-  private async once(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, fresh: boolean): Promise<AttemptResult> {
+  /**
+   * The attempt's first-byte deadline: for a stream, the endpoint's learned one for this model and
+   * size; for a non-streaming generation (its first byte comes only when it is complete), that plus
+   * its output cap at the slowest rate, with a liveness probe once it waited as long as a stream would.
+   */
+  private firstByteDeadline(s: RequestState, endpoint: RuntimeEndpoint): { deadline: FirstByteDeadline; livenessAfterMs?: number } {
     const { timeouts } = s.snap.config;
+    if (!generates(s.route.op)) {
+      const ms = s.traits.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs;
+      return { deadline: { ms, basis: 'configured', conclusive: true, expectedMs: null, reason: s.traits.stream ? 'timeouts.streamFirstByteMs' : 'timeouts.firstByteMs' } };
+    }
+    const peers = s.cluster?.endpoints.map((e) => e.id) ?? [];
+    let stream = this.deps.deadlines.forStream(endpoint.id, peers, s.traits.model, estimateTokens(s.body?.length ?? 0), timeouts);
+    if (s.deadlineScale !== 1) {
+      const ms = Math.min(timeouts.streamFirstByteMs, Math.round(stream.ms * s.deadlineScale));
+      const limit = ms === timeouts.streamFirstByteMs;
+      stream = { ...stream, ms, basis: limit ? 'configured' : stream.basis, conclusive: limit || stream.conclusive, reason: `${stream.reason}, × ${s.deadlineScale} after a timeout without history` };
+    }
+    if (s.traits.stream) return { deadline: stream };
+    const deadline = nonStreamingDeadline(stream, s.traits.maxOutputTokens, timeouts.firstByteMs);
+    const probe = s.snap.config.health.livenessProbe === 'on' && s.traits.model !== undefined && stream.ms < deadline.ms;
+    return { deadline, livenessAfterMs: probe ? stream.ms : undefined };
+  }
+
+  private async once(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, fresh: boolean, slot: ExchangeSlot = 'exchange'): Promise<AttemptResult> {
+    const { timeouts } = s.snap.config;
+    const { deadline, livenessAfterMs } = this.firstByteDeadline(s, endpoint);
     const probe = this.deps.health.begin(endpoint.id);
+    const startedAt = Date.now();
     const started = performance.now();
     const exchange = new Exchange();
-    s.exchange = exchange;
+    s[slot] = exchange;
     const result = await runAttempt(
       this.deps.upstream,
       {
@@ -371,7 +499,8 @@ export class Pipeline {
         rawHeaders: s.req.rawHeaders,
         body: s.body,
         exchange,
-        firstByteMs: s.traits.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs,
+        firstByteMs: deadline.ms,
+        liveness: livenessAfterMs === undefined ? undefined : { afterMs: livenessAfterMs, check: () => this.checkLiveness(s, endpoint, key) },
         openingHoldMs: timeouts.openingHoldMs,
         fresh,
         strippable: !s.stripped && s.pinned !== undefined && (s.pinned.endpointId !== endpoint.id || s.pinned.keyId !== key?.id) && s.traits.boundState?.() === true,
@@ -380,19 +509,33 @@ export class Pipeline {
     );
     const ms = Math.round(performance.now() - started);
     if (result.kind === 'failed') {
+      if (this.cancelled.has(exchange)) result.cause = 'HEDGE_CANCELLED';
       if (s.abortReason) result.cause = s.abortReason.code;
+      const timedOut = result.cause === 'UPSTREAM_TIMEOUT';
+      if (timedOut) result.detail = `${result.detail} (deadline ${deadline.ms} ms: ${deadline.reason})`;
       const detail = this.deps.redactor.redact(result.detail);
       result.detail = detail;
-      s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, detail, ms });
+      s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, detail, ms, firstByteDeadlineMs: deadline.ms });
       // A reset on a pooled socket is judged after the fresh retry, so it is not counted here.
       const neutral = resetBeforeResponse(result) && !fresh;
-      this.deps.health.end(endpoint.id, key?.id, neutral ? 'STALE_SOCKET' : result.cause, detail, undefined, { probe, configFault: result.configFault });
+      this.deps.health.end(endpoint.id, key?.id, neutral ? 'STALE_SOCKET' : result.cause, detail, undefined, { probe, configFault: result.configFault, conclusiveDeadline: deadline.conclusive, startedAt });
+      if (timedOut && !deadline.conclusive) s.deadlineScale *= DEADLINE_MULTIPLIER;
     } else {
-      s.attempts.push({ endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, ms });
+      const record: AttemptRecord = { endpoint: endpoint.name, key: key?.suffix ?? null, cause: result.cause, status: result.status, ms, firstByteDeadlineMs: deadline.ms };
+      s.attempts.push(record);
       // Health for an answered attempt is recorded when the relay ends.
       s.answeredByProbe = probe;
+      s.answeredStartedAt = startedAt;
+      this.answeredMeta.set(result, { probe, startedAt, record });
     }
     return result;
+  }
+
+  /** A one-token stream on the same endpoint and key, bounded by the endpoint's own stream deadline. */
+  private checkLiveness(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined) {
+    const peers = s.cluster?.endpoints.map((e) => e.id) ?? [];
+    const deadlineMs = this.deps.deadlines.forStream(endpoint.id, peers, s.traits.model, 0, s.snap.config.timeouts).ms;
+    return this.deps.liveness.check({ endpoint, key, api: s.route.op.api, op: s.route.op, model: s.traits.model!, path: s.req.url ?? '/', rawHeaders: s.req.rawHeaders, deadlineMs });
   }
 
   private async relayAnswer(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined, answer: AttemptResult & { kind: 'answered' }): Promise<void> {
@@ -406,11 +549,15 @@ export class Pipeline {
       clientGone: () => s.abortReason?.code === 'CLIENT_ABORTED',
     });
     const cause = out.cause;
-    const last = s.attempts[s.attempts.length - 1];
+    // The answered attempt's own record: a cancelled hedge may have been recorded after it.
+    const last = this.answeredMeta.get(answer)?.record ?? s.attempts[s.attempts.length - 1];
     last.cause = cause;
     const detail = out.detail ? this.deps.redactor.redact(out.detail) : undefined;
     if (detail) last.detail = detail;
-    this.deps.health.end(endpoint.id, key?.id, cause, detail ?? outcome(cause).label, answer.ttfbMs, { probe: s.answeredByProbe });
+    const generated = cause === 'OK' && generates(s.route.op);
+    this.deps.health.end(endpoint.id, key?.id, cause, detail ?? outcome(cause).label, answer.ttfbMs, { probe: s.answeredByProbe, generated, startedAt: s.answeredStartedAt });
+    // A stream that ended properly teaches its endpoint × model how long a first byte takes at this size.
+    if (generated && s.traits.stream) this.deps.deadlines.observe(endpoint.id, s.traits.model, estimateTokens(s.body?.length ?? 0), answer.ttfbMs);
     // A key's failure reported inside the stream (a rate limit, no quota) rests that key for the next requests.
     if (key && outcome(cause).keyEffect) this.applyKeyEffect(s, key, cause, detail ?? outcome(cause).label, undefined);
     if (cause === 'OK') {

@@ -31,6 +31,16 @@ export class RetryBudget {
     return true;
   }
 
+  /**
+   * The request's attempt answered: it is no longer retrying, so its slot goes back now rather than
+   * when its answer (a stream of minutes) ends, and other requests may fail over meanwhile.
+   */
+  answered(token: BudgetToken): void {
+    if (!token.retrying) return;
+    token.retrying = false;
+    this.retries--;
+  }
+
   leave(token: BudgetToken): void {
     this.requests--;
     if (token.retrying) this.retries--;

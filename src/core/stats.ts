@@ -1,6 +1,7 @@
 // Builds the key-free stats snapshot served at /_switchyard/stats and read by the VS Code views.
 
 import type { Cause } from './outcomes';
+import type { DeadlineBasis, FirstByteDeadlines } from './firstByteDeadline';
 import { EndpointState, HealthStore, KeyState } from './health';
 import { Protocol, Strategy } from './config';
 import { RuntimeSnapshot } from './runtime';
@@ -36,6 +37,10 @@ export interface EndpointStats {
   resetAt: number | null;
   /** For an open circuit: when the next probe may go out. */
   nextProbeAt: number | null;
+  /** The first-byte deadline a stream to it gets now (its latest model at its usual size); absent from older peers. */
+  firstByteDeadlineMs?: number;
+  /** Whether that deadline is learned from its own streams, the default for no history, or the configured limit. */
+  firstByteDeadlineBasis?: DeadlineBasis;
   lastError: { cause: Cause; message: string; at: number } | null;
   /** Keys only as suffixes. An empty list means the client's own auth is passed through. */
   tokens: KeyStats[];
@@ -79,6 +84,8 @@ export interface ProxyStats {
 export interface StatsSources {
   usage?: UsageLedger;
   pins?: { endpoints: Map<string, number>; keys: Map<string, number> };
+  /** Learned first-byte deadlines, for the deadline in force per endpoint. */
+  deadlines?: FirstByteDeadlines;
 }
 
 /** Stats of every cluster's endpoints from the health store; never includes a key. */
@@ -91,6 +98,7 @@ export function clusterStats(snapshot: RuntimeSnapshot, health: HealthStore, sou
     active: snapshot.activeByFamily[c.protocol]?.name === c.name,
     endpoints: c.endpoints.map((e): EndpointStats => {
       const h = health.endpoint(e.id);
+      const deadline = sources.deadlines?.inForce(e.id, c.endpoints.map((p) => p.id), snapshot.config.timeouts);
       return {
         cluster: c.name,
         name: e.name,
@@ -106,6 +114,7 @@ export function clusterStats(snapshot: RuntimeSnapshot, health: HealthStore, sou
         latencyMs: h.latencyMs === null ? null : Math.round(h.latencyMs),
         consecutiveFailures: h.consecutiveFailures,
         nextProbeAt: h.state === 'open' ? (h.ejectedUntil ?? null) : null,
+        ...(deadline ? { firstByteDeadlineMs: deadline.ms, firstByteDeadlineBasis: deadline.basis } : {}),
         lastError: h.lastError ?? null,
         tokens: e.keys.map((k) => {
           const kh = health.key(k.id);

@@ -11,7 +11,9 @@ import { TrafficHistory } from './history';
 import { HistoryRecorder } from './historyRecorder';
 import { SnapshotFeed, Versioned } from './snapshotFeed';
 import { SwitchyardConfig } from './config';
+import { FirstByteDeadlines } from './firstByteDeadline';
 import { HealthTransition, MemoryHealthStore } from './health';
+import { LivenessProber, ProbeReport } from './liveness';
 import { formatRequestLine, Logger, Redactor, redactingLogger, RequestRecord, silentLogger } from './log';
 import { outcome } from './outcomes';
 import { describeHolder, PortHolder, SwitchyardHealth, whoHoldsPort } from './portOwner';
@@ -77,6 +79,7 @@ export class Switchyard {
   private readonly affinity: MemoryAffinityStore;
   private readonly responses: MemoryAffinityStore;
   private usageFile: StateFile | undefined;
+  readonly deadlines = new FirstByteDeadlines();
   private readonly redactor = new Redactor();
   private readonly logger: Logger;
   private readonly balancer: Balancer;
@@ -134,6 +137,8 @@ export class Switchyard {
       affinity: this.affinity,
       responses: this.responses,
       usage: this.usage,
+      deadlines: this.deadlines,
+      liveness: new LivenessProber(this.upstream, (r) => this.logProbe(r)),
       record: (r) => this.onRecord(r),
       warn: (m) => this.logger.warn(m),
     });
@@ -233,6 +238,7 @@ export class Switchyard {
     this.snap = buildSnapshot(config, this.snap.generation + 1, this.options.tokens, this.options.env);
     this.redactor.addSecrets(this.snap.secrets);
     this.health.setConfig(config.health);
+    this.deadlines.retain(new Set(this.snap.clusters.flatMap((c) => c.endpoints.map((e) => e.id))));
     this.budget.setConfig(config.retry);
     // Pins survive a reload for the targets that still exist.
     this.affinity.setLimits(config.affinity);
@@ -299,7 +305,7 @@ export class Switchyard {
   }
 
   private buildStats(): ProxyStats {
-    const clusters = clusterStats(this.snap, this.health, { usage: this.usage, pins: this.affinity.counts() });
+    const clusters = clusterStats(this.snap, this.health, { usage: this.usage, pins: this.affinity.counts(), deadlines: this.deadlines });
     return {
       service: 'switchyard',
       instanceId: this.instanceId,
@@ -354,6 +360,13 @@ export class Switchyard {
     const until = t.until ? ` for ${Math.max(1, Math.round((t.until - Date.now()) / 1000))} s` : '';
     if (t.to === 'ok') this.logger.info(`[health] ${name}: ok again`);
     else this.logger.warn(`[health] ${name}: ${t.to}${until}${why}`);
+  }
+
+  /** A liveness probe's verdict: said when it finds an endpoint hung, kept to debug otherwise. */
+  private logProbe(r: ProbeReport): void {
+    const line = `[liveness] ${r.endpoint.id}: a one-token probe ${r.verdict === 'hung' ? 'got no answer' : `says ${r.verdict}`} (${r.detail}, ${r.ms} ms) while a non-streaming request waited`;
+    if (r.verdict === 'hung') this.logger.warn(`${line}: the endpoint is treated as hung`);
+    else this.logger.debug(line);
   }
 
   private onRecord(r: RequestRecord): void {

@@ -1,6 +1,7 @@
 // The Switchyard tree: maps the proxy's stats and the last diagnostics to clusters → endpoints → keys; contextValue drives the menus.
 
 import * as vscode from 'vscode';
+import type { DeadlineBasis } from '../core/firstByteDeadline';
 import type { EndpointState } from '../core/health';
 import type { ClusterStats, EndpointStats, KeyStats } from '../core/stats';
 import { Commands } from './constants';
@@ -126,6 +127,12 @@ function diagnosisTooltip(d: EndpointDiagnosis): string[] {
   return lines;
 }
 
+const DEADLINE_BASIS_LABELS: Record<DeadlineBasis, string> = {
+  learned: 'learned from its recent streams',
+  initial: 'no history yet',
+  configured: 'the configured limit',
+};
+
 function endpointTooltip(e: EndpointStats, live: boolean, now: number, diagnosis: EndpointDiagnosis | undefined): vscode.MarkdownString {
   const lines = [
     `**${md(e.name)}** — ${e.disabled ? 'disabled' : live ? md(STATE_LABELS[e.state]) : 'proxy not running'}`,
@@ -134,6 +141,7 @@ function endpointTooltip(e: EndpointStats, live: boolean, now: number, diagnosis
     md(e.successOf > 0 ? `success: ${formatPercent(e.successRate)} of the last ${plural(e.successOf, 'attempt')}` : 'success: no attempts yet'),
     md(`${e.resetAt !== null ? `since its failures were forgotten at ${formatClock(e.resetAt)}` : 'since start'}: ${plural(e.requests, 'attempt')}, ${e.failures} failed`),
     md(`latency (time to first byte): ${e.latencyMs === null ? '—' : formatMs(e.latencyMs)}`),
+    ...(e.firstByteDeadlineMs === undefined ? [] : [md(`first-byte deadline for streams: ${formatMs(e.firstByteDeadlineMs)} (${DEADLINE_BASIS_LABELS[e.firstByteDeadlineBasis ?? 'configured']})`)]),
     md(`in flight: ${e.inFlight} · consecutive failures: ${e.consecutiveFailures}`),
     md(`keys: ${e.tokens.length === 0 ? "none (the client's own key is passed through)" : `${e.tokens.length} (${e.tokens.filter((k) => keyDescription(k, now) === 'ok').length} ok)`}`),
   ];

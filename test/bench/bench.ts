@@ -1,4 +1,4 @@
-// `npm run bench`: prints Switchyard's req/s, added latency, first-event time, memory and leak figures beside direct, a naive Node pipe, http-proxy and nginx.
+// `npm run bench`: prints Switchyard's req/s, added latency, first-event time, memory and leak figures beside direct, a naive Node pipe, http-proxy and nginx, then the chaos run.
 
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -13,6 +13,7 @@ import { profileMain } from './profile';
 import { BenchReport, Check, checksText, cpuTable, latencyTable, leakTable, mb, streamsTable, TargetFigures, writeJson } from './report';
 import { Endpoint, runRounds } from './rounds';
 import { sanity } from './sanity';
+import { chaosBench } from './chaos';
 import { findNginx, startHttpProxy, startNaivePipe, startNginx, startSwitchyard, startUpstream } from './targets';
 
 /** BENCH_QUICK=1 shrinks every count (for trying the bench out, not for figures). */
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
   // Each full run also kept by date, for medianOfRuns.js.
   if (!QUICK) writeJson(path.join(path.dirname(JSON_OUT), 'bench-runs', `${report.when.replace(/[:.]/g, '-')}.json`), report);
   clearTimeout(limit);
+  if (!QUICK) await chaosBench(say, progress); // its own figures (npm run bench:chaos alone); outside the time limit above
   process.exit(0);
 }
 

@@ -156,3 +156,31 @@ test('stopping again while a long drain is under way shortens it: the stream is 
   const s = await streaming;
   assert.equal(s.aborted, true, 'cut, not ended cleanly');
 });
+
+test('a retried request gives its retry slot back once it is answered, so a long stream does not block failover for others', async () => {
+  const x = await startUpstream(status(503));
+  const y = await startUpstream(anthropicStream(100));
+  let zFailed = false;
+  const z = await startUpstream((req, res, rec) => {
+    if (zFailed) return anthropicStream()(req, res, rec);
+    zFailed = true;
+    status(503)(req, res, rec);
+  });
+  const proxy = await startProxy(
+    [
+      { name: 'x', baseUrl: x.url },
+      { name: 'y', baseUrl: y.url },
+      { name: 'z', baseUrl: z.url },
+    ],
+    { retry: { minRetryConcurrency: 1, budgetRatio: 0 } },
+  );
+  // x fails, y answers with a stream of about a second: this request retried once and is now only streaming.
+  const long = send(proxy.port, { body: STREAM_BODY });
+  await waitFor(() => y.requests.length === 1, 1000, 'the retry to reach y');
+  await delay(250); // its first content (100 ms in) has gone out: the retry was answered
+  // z fails this one's first attempt: it needs the single retry slot while the long stream still runs.
+  const second = await send(proxy.port, { body: STREAM_BODY });
+  assert.equal(second.status, 200, second.text.slice(0, 300));
+  assert.equal(second.headers['x-switchyard-attempts'], '2');
+  assert.equal((await long).status, 200);
+});

@@ -238,6 +238,10 @@ export const anthropicMessages: ApiAdapter = {
     if (bearer && typeof beta === 'string' && /oauth/.test(beta)) return 'the client sends a Claude OAuth login (anthropic-beta: oauth), not an API key';
     return undefined;
   },
+
+  livenessProbeBody(operation, model) {
+    return operation === MESSAGES ? JSON.stringify({ model, max_tokens: 1, stream: true, messages: [{ role: 'user', content: 'ping' }] }) : undefined;
+  },
 };
 
 // Defined after the adapter they point back to; only read once requests arrive.

@@ -58,6 +58,12 @@ export class BodyView {
     }
   }
 
+  /** The whole-number value of `"key": 123`; undefined when absent or not a whole number. */
+  integer(key: string): number | undefined {
+    const m = /^\s*:\s*(\d{1,9})\b/.exec(this.after(key, 24) ?? '');
+    return m ? Number(m[1]) : undefined;
+  }
+
   /** Whether `"key": true`. */
   isTrue(key: string): boolean {
     return /^\s*:\s*true/.test(this.after(key, 16) ?? '');

@@ -119,6 +119,13 @@ export const openaiChat: ApiAdapter = {
   },
 
   subscriptionLogin: openAiSubscriptionLogin,
+
+  livenessProbeBody(op, model) {
+    // max_tokens rather than max_completion_tokens: the widest-understood field; a 400 still proves the endpoint answers.
+    if (op === CHAT) return JSON.stringify({ model, max_tokens: 1, stream: true, messages: [{ role: 'user', content: 'ping' }] });
+    if (op === COMPLETIONS) return JSON.stringify({ model, max_tokens: 1, stream: true, prompt: 'ping' });
+    return undefined;
+  },
 };
 
 // Defined after the adapter they point back to; only read once requests arrive.

@@ -194,6 +194,11 @@ export const openaiResponses: ApiAdapter = {
   },
 
   subscriptionLogin: openAiSubscriptionLogin,
+
+  livenessProbeBody(op, model) {
+    // 16 is the smallest max_output_tokens the API accepts; store: false leaves nothing behind on the account.
+    return op === RESPONSES ? JSON.stringify({ model, input: 'ping', max_output_tokens: 16, stream: true, store: false }) : undefined;
+  },
 };
 
 // Defined after the adapter they point back to; only read once requests arrive.

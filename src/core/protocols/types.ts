@@ -48,6 +48,8 @@ export interface Operation {
 export interface RequestTraits {
   stream: boolean;
   model: string | undefined;
+  /** The most output the request allows (`max_tokens`, `max_output_tokens`…); bounds how long a non-streaming answer can take. */
+  maxOutputTokens?: number;
   /** The request continues a response made on one key (`previous_response_id`, `/v1/responses/{id}`…). */
   continuation: string | undefined;
   /** The conversation this turn belongs to (affinity keeps it on one endpoint × key, so prompt caches hit). */
@@ -108,4 +110,9 @@ export interface ApiAdapter {
   rejectsBoundState?(status: number, bodyText: string): boolean;
   /** The body without its account-bound state, or undefined when it holds none; only for a turn that had to move to another account. */
   stripBoundState?(body: Buffer): Buffer | undefined;
+  /**
+   * The body of the smallest streaming request of `op` for `model` (one output token), sent to the
+   * request's own path as a liveness probe (liveness.ts); undefined where the API has none.
+   */
+  livenessProbeBody?(op: Operation, model: string): string | undefined;
 }

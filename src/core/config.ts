@@ -165,7 +165,7 @@ export const DEFAULT_TIMEOUTS: TimeoutsConfig = {
 export const DEFAULT_RETRY: RetryConfig = {
   maxAttempts: 3,
   budgetRatio: 0.2,
-  minRetryConcurrency: 3,
+  minRetryConcurrency: 8,
   backoffBaseMs: 25,
   backoffMaxMs: 250,
   cooldownWaitMs: 3_000,

@@ -47,7 +47,7 @@ const VARIANTS: Variant[] = [
   { name: 'switchyard, default timeouts (learned)', kind: 'switchyard', switchyard: {} },
   { name: 'switchyard, default timeouts + hedging', kind: 'switchyard', switchyard: { retry: { hedgeAfterMs: 200 } } },
   // What the retry budget costs here: with 4 clients its minimum of 3 concurrent retries is the limit.
-  { name: 'switchyard, default timeouts, minRetryConcurrency 4', kind: 'switchyard', switchyard: { retry: { minRetryConcurrency: 4 } } },
+  { name: 'switchyard, default timeouts, minRetryConcurrency 3 (the old default)', kind: 'switchyard', switchyard: { retry: { minRetryConcurrency: 3 } } },
 ];
 
 interface RunFigures {

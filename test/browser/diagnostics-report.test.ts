@@ -81,7 +81,7 @@ test('Run Diagnostics renders the report read-only, in the browser\'s zone, with
   assert.doesNotMatch(text, EMOJI);
   assert.match(text, /\bfailed\b/);
   assert.match(text, /Recent history/);
-  assert.match(text, /\d+ × [^\n]+ in the last 15 min/);
+  assert.match(text, /\d+ attempts? ended [^\n]+ in the last 15 min/);
   assert.doesNotMatch(text, /log\.?file|request log is off/i);
   // The time of the run in the browser's zone, not the server's.
   const when = await frame.locator('main > p time').first().innerText();

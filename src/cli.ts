@@ -1,4 +1,4 @@
-// The headless entry: `switchyard serve`, `switchyard diagnose` and `switchyard tokens` over the core.
+// The headless entry: `switchyard serve`, `switchyard diagnose` and `switchyard keys` over the core.
 
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -8,7 +8,7 @@ import { startDemo } from './core/demo';
 import { LOG_LEVELS, LogLevel, streamLogger } from './core/log';
 import { expandHome } from './core/requestLogFile';
 import { PortInUseError, Switchyard, VERSION } from './core/switchyard';
-import { DEFAULT_TOKEN_FILE, TokenFile } from './core/tokenFile';
+import { DEFAULT_KEY_FILE, KeyFile } from './core/keyFile';
 import { runDiagnoseCommand } from './diagnostics/command';
 import { coreDashboardSource } from './dashboard/coreSource';
 import { handleDashboardRequest } from './dashboard/headless';
@@ -19,19 +19,20 @@ const USAGE = `Usage:
   switchyard serve [--config PATH] [--port N] [--host H] [--log-level debug|info|warn|error]
   switchyard serve --demo [--port N]     built-in simulated upstreams (healthy, flaky, down); no key needed
   switchyard diagnose [--config PATH] [--json]
-  switchyard tokens add --cluster C --endpoint E      (keys on stdin, one per line)
-  switchyard tokens remove --cluster C --endpoint E --suffix a1b2
-  switchyard tokens list
+  switchyard keys add --cluster C --endpoint E      (keys on stdin, one per line)
+  switchyard keys remove --cluster C --endpoint E --suffix a1b2
+  switchyard keys list                              (add --keys-file PATH to use another key file)
   switchyard --version
 
-The config defaults to ${DEFAULT_CONFIG_PATH}; keys may also live in ${DEFAULT_TOKEN_FILE} (mode 0600)
-or in environment variables named by an endpoint's "tokenEnv".`;
+The config defaults to ${DEFAULT_CONFIG_PATH}; keys may also live in ${DEFAULT_KEY_FILE} (mode 0600)
+or in environment variables named by an endpoint's "keyEnv". (Before 0.2 the word was "token": \`tokens\`,
+"tokenEnv" and --tokens-file still work.)`;
 
 const EXAMPLE_CONFIG = `{
   "activeCluster": "main",
   "clusters": [
     { "name": "main", "protocol": "anthropic",
-      "endpoints": [ { "name": "official", "baseUrl": "https://api.anthropic.com", "tokenEnv": "ANTHROPIC_API_KEY" } ] }
+      "endpoints": [ { "name": "official", "baseUrl": "https://api.anthropic.com", "keyEnv": "ANTHROPIC_API_KEY" } ] }
   ]
 }`;
 
@@ -48,7 +49,12 @@ interface Flags {
   switches: Set<string>;
 }
 
-const VALUE_FLAGS = new Set(['config', 'port', 'host', 'log-level', 'cluster', 'endpoint', 'suffix', 'tokens-file']);
+const VALUE_FLAGS = new Set(['config', 'port', 'host', 'log-level', 'cluster', 'endpoint', 'suffix', 'keys-file', 'tokens-file']);
+
+/** The key file a command was pointed at (`--keys-file`, or `--tokens-file`, its name before 0.2). */
+function keysFileFlag(flags: Flags): string | undefined {
+  return flags.values.get('keys-file') ?? flags.values.get('tokens-file');
+}
 
 function parseFlags(argv: string[]): Flags {
   const flags: Flags = { positional: [], values: new Map(), switches: new Set() };
@@ -123,16 +129,16 @@ async function serve(flags: Flags): Promise<void> {
   const file = demoMode ? undefined : configPath(flags);
   const demo = demoMode ? await startDemo(portFlag(flags) ?? 7860) : undefined;
   const config = demo ? demo.config : loadConfig(file!);
-  let tokens: TokenFile;
+  let keys: KeyFile;
   try {
-    tokens = new TokenFile(flags.values.get('tokens-file') ?? DEFAULT_TOKEN_FILE);
+    keys = new KeyFile(keysFileFlag(flags) ?? DEFAULT_KEY_FILE);
   } catch (err) {
     throw new CliError((err as Error).message, 2);
   }
   // The demo's simulated traffic is nobody's spending: it keeps no usage file.
   const sy: Switchyard = new Switchyard({
     config,
-    tokens,
+    keys,
     logger,
     ...(demo ? { usageFile: false as const } : {}),
     routes: (req, res): boolean => handleDashboardRequest(req, res, { source: coreDashboardSource(sy), distDir: __dirname }),
@@ -185,8 +191,8 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function tokensCommand(flags: Flags): Promise<void> {
-  const store = new TokenFile(flags.values.get('tokens-file') ?? DEFAULT_TOKEN_FILE);
+async function keysCommand(flags: Flags): Promise<void> {
+  const store = new KeyFile(keysFileFlag(flags) ?? DEFAULT_KEY_FILE);
   const action = flags.positional[1];
   if (action === 'list') {
     const text = fs.existsSync(store.file) ? (JSON.parse(fs.readFileSync(store.file, 'utf8')) as Record<string, string[]>) : {};
@@ -195,7 +201,7 @@ async function tokensCommand(flags: Flags): Promise<void> {
   }
   const cluster = flags.values.get('cluster');
   const endpoint = flags.values.get('endpoint');
-  if (!cluster || !endpoint) throw new CliError('tokens add/remove need --cluster and --endpoint', 2);
+  if (!cluster || !endpoint) throw new CliError('keys add/remove need --cluster and --endpoint', 2);
   if (action === 'add') {
     const keys = (await readStdin()).split(/\r?\n/).map((k) => k.trim()).filter(Boolean);
     const bad = keys.findIndex((k) => /\s/.test(k));
@@ -206,12 +212,12 @@ async function tokensCommand(flags: Flags): Promise<void> {
   }
   if (action === 'remove') {
     const suffix = flags.values.get('suffix');
-    if (!suffix) throw new CliError('tokens remove needs --suffix', 2);
+    if (!suffix) throw new CliError('keys remove needs --suffix', 2);
     const removed = await store.remove(cluster, endpoint, suffix);
     process.stdout.write(`removed ${removed} key${removed === 1 ? '' : 's'} ending in ${suffix}\n`);
     return;
   }
-  throw new CliError(`unknown tokens action ${JSON.stringify(action ?? '')}\n${USAGE}`, 2);
+  throw new CliError(`unknown keys action ${JSON.stringify(action ?? '')}\n${USAGE}`, 2);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -228,13 +234,14 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === PROXY_PROCESS_ARG) return runProxyProcess();
   if (command === 'serve') return serve(flags);
-  if (command === 'tokens') return tokensCommand(flags);
+  // "tokens" is the command's name before 0.2.
+  if (command === 'keys' || command === 'tokens') return keysCommand(flags);
   if (command === 'diagnose') {
     const file = configPath(flags);
     let code: number;
     try {
       // An invalid config is reported as a finding naming the field: that is when a report helps most.
-      code = await runDiagnoseCommand({ configFile: file, json: flags.switches.has('json'), out: process.stdout, tokensFile: flags.values.get('tokens-file') });
+      code = await runDiagnoseCommand({ configFile: file, json: flags.switches.has('json'), out: process.stdout, keysFile: keysFileFlag(flags) });
     } catch (err) {
       throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
     }

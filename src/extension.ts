@@ -11,7 +11,7 @@ import { Notifier } from './vscode/notifications';
 import { ProxyService } from './vscode/proxyService';
 import { ReportDocumentProvider } from './vscode/reportDocument';
 import { ReportPanel } from './vscode/reportPanel';
-import { SecretTokenStore } from './vscode/secretTokens';
+import { SecretKeyStore } from './vscode/secretKeys';
 import { affectsSwitchyard, readConfig, readSetting } from './vscode/settings';
 import { StatsDocumentProvider } from './vscode/statsDocument';
 import { StatusBar } from './vscode/statusBar';
@@ -26,7 +26,7 @@ export interface SwitchyardApi {
   readonly service: ProxyService;
   readonly tree: EndpointTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
-  readonly tokens: SecretTokenStore;
+  readonly keys: SecretKeyStore;
   readonly requests: RequestLogBuffer;
   readonly statusBar: StatusBar;
   readonly tail: TailLogsPanel;
@@ -50,16 +50,16 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const logger = new ChannelLogger(channel);
   logger.setLevel(readSetting(Settings.logLevel, 'info'));
 
-  const tokens = new SecretTokenStore(context.secrets);
+  const keys = new SecretKeyStore(context.secrets);
   const requests = new RequestLogBuffer();
   let treeView: vscode.TreeView<TreeNode> | undefined;
   let dashboard: DashboardPanel | undefined;
   const proxy = new ProxyService({
-    tokens,
+    keys,
     logger,
     requests,
     stopMarker: new StopMarker(context.globalStorageUri),
-    notifier: new Notifier(tokens),
+    notifier: new Notifier(keys),
     readSettings: readConfig,
     autoStart: () => readSetting(Settings.autoStart, true),
     wantsFastUpdates: () => vscode.window.state.focused || treeView?.visible === true || dashboard?.isVisible === true,
@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     historyFile: vscode.Uri.joinPath(context.globalStorageUri, 'history.json').fsPath,
   });
   service = proxy;
-  context.subscriptions.push(tokens, requests, proxy);
+  context.subscriptions.push(keys, requests, proxy);
 
   const diagnostics = new DiagnosticsState(proxy);
   const tree = new EndpointTreeProvider(proxy, diagnostics);
@@ -85,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const steps = new StepTracker();
   const report = new ReportPanel();
   const reportDocument = new ReportDocumentProvider();
-  context.subscriptions.push(codex, steps, report, reportDocument, new CommandController({ service: proxy, tokens, channel, tree, stats, tail, dashboard, diagnostics, codex, steps, requests, report, reportDocument }));
+  context.subscriptions.push(codex, steps, report, reportDocument, new CommandController({ service: proxy, keys, channel, tree, stats, tail, dashboard, diagnostics, codex, steps, requests, report, reportDocument }));
 
   const setContext = () => {
     const v = proxy.view();
@@ -111,7 +111,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     return codex.offer();
   }, showFailure).then(undefined, showFailure);
   activation.activateMs = performance.now() - activationStarted;
-  return { service: proxy, tree, treeView, tokens, requests, statusBar, tail, dashboard, steps, report, reportDocument, ready, activation };
+  return { service: proxy, tree, treeView, keys, requests, statusBar, tail, dashboard, steps, report, reportDocument, ready, activation };
 }
 
 /** A failure of work nobody awaits (already logged by the service): a message, not an unhandled rejection. */

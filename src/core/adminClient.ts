@@ -89,9 +89,21 @@ export async function fetchHealth(host: string, port: number, timeoutMs = 1000, 
 }
 
 /** Another Switchyard's stats; rejects unless one answers in time. */
+/** Another Switchyard's stats in this version's shape: before 0.2 an endpoint's keys were listed as `tokens`. */
+export function peerStats(body: unknown): ProxyStats {
+  const stats = body as ProxyStats;
+  for (const c of stats.clusters ?? []) {
+    for (const e of c.endpoints ?? []) {
+      const older = e as typeof e & { tokens?: typeof e.keys };
+      if (older.keys === undefined && older.tokens !== undefined) older.keys = older.tokens;
+    }
+  }
+  return stats;
+}
+
 export async function fetchStats(host: string, port: number, timeoutMs = 1500, clientKey?: string): Promise<ProxyStats> {
   const answer = await getAdmin(host, port, '/_switchyard/stats', timeoutMs, clientKey);
-  if (answer.kind === 'json' && answer.status === 200 && (answer.body as { service?: unknown })?.service === 'switchyard') return answer.body as ProxyStats;
+  if (answer.kind === 'json' && answer.status === 200 && (answer.body as { service?: unknown })?.service === 'switchyard') return peerStats(answer.body);
   throw new Error(answer.kind === 'json' || answer.kind === 'other' ? `port ${port} answered ${answer.status} but not as a Switchyard` : `no Switchyard answered on port ${port} (${answer.kind})`);
 }
 

@@ -13,10 +13,10 @@ export const STRATEGIES: readonly Strategy[] = ['weighted-round-robin', 'latency
 export interface EndpointConfig {
   name: string;
   baseUrl: string;
-  /** Keys written in the config file (headless only; VS Code keeps keys in SecretStorage). */
-  tokens?: string[];
-  /** Name of an environment variable holding one key, or several separated by commas/newlines. */
-  tokenEnv?: string;
+  /** Keys written in the config file (headless only; VS Code keeps keys in SecretStorage). Before 0.2: `tokens`. */
+  keys?: string[];
+  /** Name of an environment variable holding one key, or several separated by commas/newlines. Before 0.2: `tokenEnv`. */
+  keyEnv?: string;
   weight?: number;
   /** Lower numbers are tried first by the `priority` strategy. */
   priority?: number;
@@ -207,6 +207,13 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Which of a field's names the object uses: its name, or the one it had before 0.2 ("token" became "key"); not both. */
+function olderName(o: Obj, name: string, older: string, path: string): string {
+  if (o[older] === undefined) return name;
+  if (o[name] !== undefined) throw new ConfigError(`${path}.${older}`, `is the older name of "${name}"; give one of them`);
+  return older;
+}
+
 function str(o: Obj, key: string, path: string, required: boolean): string | undefined {
   const v = o[key];
   if (v === undefined || v === null) {
@@ -259,7 +266,7 @@ function parseBaseUrl(value: string, field: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(field, `must use http or https, got ${url.protocol}`);
   if (url.search || url.hash) throw new ConfigError(field, 'must not contain a query string or fragment');
-  if (url.username || url.password) throw new ConfigError(field, 'must not contain credentials; use tokens instead');
+  if (url.username || url.password) throw new ConfigError(field, 'must not contain credentials; give the key in "keys" or "keyEnv" instead');
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
@@ -267,16 +274,18 @@ function validateEndpoint(raw: unknown, path: string): EndpointConfig {
   if (!isObj(raw)) throw new ConfigError(path, 'must be an object');
   const name = str(raw, 'name', path, true)!;
   const baseUrl = parseBaseUrl(str(raw, 'baseUrl', path, true)!, `${path}.baseUrl`);
-  let tokens: string[] | undefined;
-  if (raw.tokens !== undefined) {
-    if (!Array.isArray(raw.tokens)) throw new ConfigError(`${path}.tokens`, 'must be a list of strings');
-    tokens = raw.tokens.map((t, i) => {
-      if (typeof t !== 'string' || t.trim() === '') throw new ConfigError(`${path}.tokens[${i}]`, 'must be a non-empty string');
-      if (/\s/.test(t.trim())) throw new ConfigError(`${path}.tokens[${i}]`, 'must not contain whitespace');
+  const keysField = olderName(raw, 'keys', 'tokens', path);
+  let keys: string[] | undefined;
+  const listed = raw[keysField];
+  if (listed !== undefined) {
+    if (!Array.isArray(listed)) throw new ConfigError(`${path}.${keysField}`, 'must be a list of strings');
+    keys = listed.map((t, i) => {
+      if (typeof t !== 'string' || t.trim() === '') throw new ConfigError(`${path}.${keysField}[${i}]`, 'must be a non-empty string');
+      if (/\s/.test(t.trim())) throw new ConfigError(`${path}.${keysField}[${i}]`, 'must not contain whitespace');
       return t.trim();
     });
   }
-  const tokenEnv = str(raw, 'tokenEnv', path, false);
+  const keyEnv = str(raw, olderName(raw, 'keyEnv', 'tokenEnv', path), path, false);
   const auth = str(raw, 'auth', path, false);
   if (auth !== undefined && auth !== 'x-api-key' && auth !== 'bearer') throw new ConfigError(`${path}.auth`, `must be "x-api-key" or "bearer", got ${shownValue(auth)}`);
   if (raw.disabled !== undefined && typeof raw.disabled !== 'boolean') throw new ConfigError(`${path}.disabled`, 'must be true or false');
@@ -284,8 +293,8 @@ function validateEndpoint(raw: unknown, path: string): EndpointConfig {
   return {
     name,
     baseUrl,
-    tokens,
-    tokenEnv,
+    keys,
+    keyEnv,
     auth: auth as AuthStyle | undefined,
     weight: num(raw, 'weight', path, 1, 0, 1000),
     priority: num(raw, 'priority', path, 0, -1000, 1000),

@@ -90,9 +90,9 @@ export async function startDemo(port: number): Promise<Demo> {
         // The demo is there to show failover: every request is spread, none pinned to a conversation's target.
         affinity: false,
         endpoints: [
-          { name: 'healthy', baseUrl: healthy.url, tokens: ['sk-demo-healthy-0001'] },
-          { name: 'flaky', baseUrl: flaky.url, tokens: ['sk-demo-flaky-0002'] },
-          { name: 'down', baseUrl: `http://127.0.0.1:${down}`, tokens: ['sk-demo-down-0003'] },
+          { name: 'healthy', baseUrl: healthy.url, keys: ['sk-demo-healthy-0001'] },
+          { name: 'flaky', baseUrl: flaky.url, keys: ['sk-demo-flaky-0002'] },
+          { name: 'down', baseUrl: `http://127.0.0.1:${down}`, keys: ['sk-demo-down-0003'] },
         ],
       },
     ],

@@ -63,7 +63,7 @@ export interface RecordedProbe {
 }
 
 /** What exists now, for `retain()`: the shape of `ProxyStats.clusters`, so that can be passed as it is. */
-export type LiveClusters = readonly { name: string; endpoints: readonly { name: string; tokens: readonly { suffix: string }[] }[] }[];
+export type LiveClusters = readonly { name: string; endpoints: readonly { name: string; keys: readonly { suffix: string }[] }[] }[];
 
 /** Caps on the number of series and events; together they fix the most memory the history can use. */
 export interface HistoryLimits {
@@ -170,7 +170,7 @@ export class TrafficHistory {
 
   /** Drops the series of clusters, endpoints and keys not in `live` (pass `stats().clusters` after a config change). */
   retain(live: LiveClusters): void {
-    const wanted = new Map(live.map((c) => [c.name, new Map(c.endpoints.map((e) => [e.name, new Set(e.tokens.map((t) => t.suffix))]))]));
+    const wanted = new Map(live.map((c) => [c.name, new Map(c.endpoints.map((e) => [e.name, new Set(e.keys.map((t) => t.suffix))]))]));
     for (const [name, c] of this.clusters) {
       const endpoints = wanted.get(name);
       if (!endpoints) {

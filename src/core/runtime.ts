@@ -5,9 +5,9 @@ import type { ModelPrice } from './prices';
 import { activeClusterName, AuthStyle, ClusterConfig, EndpointConfig, Protocol, PROTOCOLS, Strategy, SwitchyardConfig } from './config';
 
 /** Where keys come from besides the config file (SecretStorage, a 0600 file, the environment). */
-export interface TokenSource {
+export interface KeySource {
   /** Keys for one endpoint; must answer synchronously from memory. */
-  tokensFor(cluster: string, endpoint: string): readonly string[];
+  keysFor(cluster: string, endpoint: string): readonly string[];
 }
 
 export interface RuntimeKey {
@@ -70,22 +70,22 @@ function keyId(endpoint: string, value: string): string {
 }
 
 /** Splits an environment variable holding one or more keys. */
-export function splitTokens(text: string): string[] {
+export function splitKeys(text: string): string[] {
   return text
     .split(/[\s,]+/)
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
 }
 
-function endpointKeys(cluster: ClusterConfig, e: EndpointConfig, id: string, tokens: TokenSource | undefined, env: NodeJS.ProcessEnv): RuntimeKey[] {
-  const values = [...(e.tokens ?? [])];
-  if (e.tokenEnv && env[e.tokenEnv]) values.push(...splitTokens(env[e.tokenEnv]!));
-  if (tokens) values.push(...tokens.tokensFor(cluster.name, e.name));
+function endpointKeys(cluster: ClusterConfig, e: EndpointConfig, id: string, tokens: KeySource | undefined, env: NodeJS.ProcessEnv): RuntimeKey[] {
+  const values = [...(e.keys ?? [])];
+  if (e.keyEnv && env[e.keyEnv]) values.push(...splitKeys(env[e.keyEnv]!));
+  if (tokens) values.push(...tokens.keysFor(cluster.name, e.name));
   const unique = [...new Set(values)];
   return unique.map((value) => ({ id: keyId(id, value), value, suffix: keySuffix(value) }));
 }
 
-function buildEndpoint(cluster: ClusterConfig, e: EndpointConfig, tokens: TokenSource | undefined, env: NodeJS.ProcessEnv): RuntimeEndpoint {
+function buildEndpoint(cluster: ClusterConfig, e: EndpointConfig, tokens: KeySource | undefined, env: NodeJS.ProcessEnv): RuntimeEndpoint {
   const id = endpointId(cluster.name, e.name);
   const url = new URL(e.baseUrl);
   return {
@@ -105,7 +105,7 @@ function buildEndpoint(cluster: ClusterConfig, e: EndpointConfig, tokens: TokenS
 }
 
 /** Builds the snapshot for a config; the config must already be validated. */
-export function buildSnapshot(config: SwitchyardConfig, generation: number, tokens?: TokenSource, env: NodeJS.ProcessEnv = process.env): RuntimeSnapshot {
+export function buildSnapshot(config: SwitchyardConfig, generation: number, tokens?: KeySource, env: NodeJS.ProcessEnv = process.env): RuntimeSnapshot {
   const clusters: RuntimeCluster[] = config.clusters.map((c) => ({
     name: c.name,
     protocol: c.protocol,

@@ -43,7 +43,7 @@ export interface EndpointStats {
   firstByteDeadlineBasis?: DeadlineBasis;
   lastError: { cause: Cause; message: string; at: number } | null;
   /** Keys only as suffixes. An empty list means the client's own auth is passed through. */
-  tokens: KeyStats[];
+  keys: KeyStats[];
   usage: UsageTotals;
   today: UsageTotals;
   /** Conversations pinned to this endpoint (any of its keys). */
@@ -116,7 +116,7 @@ export function clusterStats(snapshot: RuntimeSnapshot, health: HealthStore, sou
         nextProbeAt: h.state === 'open' ? (h.ejectedUntil ?? null) : null,
         ...(deadline ? { firstByteDeadlineMs: deadline.ms, firstByteDeadlineBasis: deadline.basis } : {}),
         lastError: h.lastError ?? null,
-        tokens: e.keys.map((k) => {
+        keys: e.keys.map((k) => {
           const kh = health.key(k.id);
           return {
             suffix: k.suffix,

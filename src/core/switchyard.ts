@@ -20,7 +20,7 @@ import { describeHolder, PortHolder, SwitchyardHealth, whoHoldsPort } from './po
 import { Pipeline } from './proxy';
 import { expandHome, RequestLogFile } from './requestLogFile';
 import { RetryBudget } from './retryBudget';
-import { buildSnapshot, endpointId, RuntimeSnapshot, TokenSource } from './runtime';
+import { buildSnapshot, endpointId, RuntimeSnapshot, KeySource } from './runtime';
 import { createProxyServer } from './server';
 import { clusterStats, ProxyStats } from './stats';
 import { StateFile } from './stateFile';
@@ -32,7 +32,7 @@ export const VERSION = '0.1.0';
 export interface SwitchyardOptions {
   config: SwitchyardConfig;
   /** Keys kept outside the config (SecretStorage, a 0600 file). */
-  tokens?: TokenSource;
+  keys?: KeySource;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
   /** Write the JSON request log to `config.log.file` (default true). */
@@ -108,7 +108,7 @@ export class Switchyard {
   private readonly logins = new Map<string, { family: string; message: string; count: number; lastAt: number; cluster: string | null }>();
 
   constructor(private readonly options: SwitchyardOptions) {
-    this.snap = buildSnapshot(options.config, 1, options.tokens, options.env);
+    this.snap = buildSnapshot(options.config, 1, options.keys, options.env);
     this.redactor.addSecrets(this.snap.secrets);
     this.logger = redactingLogger(options.logger ?? silentLogger, this.redactor);
     this.health = new MemoryHealthStore(options.config.health);
@@ -235,7 +235,7 @@ export class Switchyard {
   /** Swaps in a validated config; requests in flight keep the snapshot they started with. */
   applyConfig(config: SwitchyardConfig): void {
     const previous = this.snap.config;
-    this.snap = buildSnapshot(config, this.snap.generation + 1, this.options.tokens, this.options.env);
+    this.snap = buildSnapshot(config, this.snap.generation + 1, this.options.keys, this.options.env);
     this.redactor.addSecrets(this.snap.secrets);
     this.health.setConfig(config.health);
     this.deadlines.retain(new Set(this.snap.clusters.flatMap((c) => c.endpoints.map((e) => e.id))));

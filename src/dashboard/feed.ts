@@ -44,7 +44,7 @@ export interface SnapshotEndpoint {
   nextProbeAt?: number | null;
   lastError?: SnapshotError | null;
   usage?: UsageTotals;
-  tokens: SnapshotKey[];
+  keys: SnapshotKey[];
 }
 
 export interface SnapshotCluster {

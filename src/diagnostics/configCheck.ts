@@ -5,7 +5,7 @@ import { finding, ok, plural, Verdict } from './check';
 import { DiagnosticsHost, settingRef } from './settingNames';
 import { DiagnosticCheck } from './types';
 
-/** How many keys an endpoint ends up with (config, tokenEnv and the token store together). */
+/** How many keys an endpoint ends up with (config, keyEnv and the key file together). */
 export type KeyCount = (cluster: string, endpoint: string) => number;
 
 interface Problem {
@@ -67,13 +67,13 @@ function endpointProblems(c: ClusterConfig, e: EndpointConfig, keyCount: KeyCoun
     out.push({ cluster: c.name, endpoint: e.name, verdict: fail('URL_INVALID', `the base URL of "${e.name}" ${urlProblem}`, 'Write it like https://api.anthropic.com or https://relay.example.com/api.', { baseUrl: safeUrl(e.baseUrl) }) });
   }
   const keys = keyCount(c.name, e.name);
-  const envMissing = e.tokenEnv !== undefined && !env[e.tokenEnv]?.trim();
-  const wantsKeys = e.tokenEnv !== undefined || e.tokens !== undefined;
+  const envMissing = e.keyEnv !== undefined && !env[e.keyEnv]?.trim();
+  const wantsKeys = e.keyEnv !== undefined || e.keys !== undefined;
   if (wantsKeys && keys === 0) {
-    const why = envMissing ? `names tokenEnv ${e.tokenEnv}, which is not set in this environment` : 'lists no keys';
-    out.push({ cluster: c.name, endpoint: e.name, verdict: fail('KEY_MISSING', `endpoint "${e.name}" ${why}`, envMissing ? `Export ${e.tokenEnv} where Switchyard starts, or add a key (${host === 'vscode' ? '"Switchyard: Add Keys"' : '`switchyard tokens add`'}).` : 'Add a key, or remove the empty "tokens" list to pass the clients\' own keys through.', { tokenEnv: e.tokenEnv ?? null, keys: 0 }) });
+    const why = envMissing ? `names keyEnv ${e.keyEnv}, which is not set in this environment` : 'lists no keys';
+    out.push({ cluster: c.name, endpoint: e.name, verdict: fail('KEY_MISSING', `endpoint "${e.name}" ${why}`, envMissing ? `Export ${e.keyEnv} where Switchyard starts, or add a key (${host === 'vscode' ? '"Switchyard: Add Keys"' : '`switchyard keys add`'}).` : 'Add a key, or remove the empty "keys" list to pass the clients\' own keys through.', { keyEnv: e.keyEnv ?? null, keys: 0 }) });
   } else if (envMissing) {
-    out.push({ cluster: c.name, endpoint: e.name, verdict: { status: 'warn', cause: 'KEY_MISSING', summary: `endpoint "${e.name}" names tokenEnv ${e.tokenEnv}, which is not set (its other ${plural(keys, 'key')} ${keys === 1 ? 'is' : 'are'} used)`, fix: `Export ${e.tokenEnv} or drop "tokenEnv" from the endpoint.`, evidence: { tokenEnv: e.tokenEnv ?? null, keys } } });
+    out.push({ cluster: c.name, endpoint: e.name, verdict: { status: 'warn', cause: 'KEY_MISSING', summary: `endpoint "${e.name}" names keyEnv ${e.keyEnv}, which is not set (its other ${plural(keys, 'key')} ${keys === 1 ? 'is' : 'are'} used)`, fix: `Export ${e.keyEnv} or drop "keyEnv" from the endpoint.`, evidence: { keyEnv: e.keyEnv ?? null, keys } } });
   }
   return out;
 }

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { activeClusterName, DEFAULT_TIMEOUTS, Protocol, PROTOCOLS, SwitchyardConfig } from '../core/config';
 import { expandHome } from '../core/requestLogFile';
-import { buildSnapshot, RuntimeSnapshot, TokenSource } from '../core/runtime';
+import { buildSnapshot, RuntimeSnapshot, KeySource } from '../core/runtime';
 import { proxyUrl, reachableHost } from '../core/adminClient';
 import { CheckSubject, Deadline, finding, statusRank, worst } from './check';
 import { baseUrlProblem, checkConfig, safeUrl } from './configCheck';
@@ -23,7 +23,7 @@ const DEFAULT_SLOW_MS = 2000;
 const DEFAULT_HISTORY_WINDOW_MS = 15 * 60_000;
 
 /** The snapshot of the endpoints that can be probed (unparseable URLs are the config check's business). */
-function probeableSnapshot(config: SwitchyardConfig, tokens: TokenSource | undefined, env: NodeJS.ProcessEnv): RuntimeSnapshot {
+function probeableSnapshot(config: SwitchyardConfig, tokens: KeySource | undefined, env: NodeJS.ProcessEnv): RuntimeSnapshot {
   const clusters = (config.clusters ?? []).map((c) => ({ ...c, endpoints: (c.endpoints ?? []).filter((e) => baseUrlProblem(e.baseUrl) === undefined) }));
   return buildSnapshot({ ...config, clusters }, 0, tokens, env);
 }
@@ -96,7 +96,7 @@ export async function runDiagnostics(input: DiagnosticsInput): Promise<Diagnosti
   const env = input.env ?? process.env;
   const runsIn = input.runsIn ?? 'headless';
   const homeDir = input.homeDir ?? os.homedir();
-  const snapshot = probeableSnapshot(config, input.tokens, env);
+  const snapshot = probeableSnapshot(config, input.keys, env);
   const target = proxyTarget(input);
   const endpointOptions: EndpointCheckOptions = {
     deadlines,

@@ -2,7 +2,7 @@
 
 import type { SwitchyardConfig } from '../core/config';
 import type { RequestRecord } from '../core/log';
-import type { TokenSource } from '../core/runtime';
+import type { KeySource } from '../core/runtime';
 import type { Switchyard } from '../core/switchyard';
 import type { DiagnosticCause } from './causes';
 import type { DiagnosticsHost } from './settingNames';
@@ -92,9 +92,9 @@ export interface DiagnosticsInput {
   configFile?: string;
   /** The config did not validate: `config` is only what could be read of it, and this becomes a finding. */
   configError?: { field: string; problem: string };
-  /** Keys kept outside the config; combined with `tokens`/`tokenEnv` exactly as the proxy does. */
-  tokens?: TokenSource;
-  /** The environment for `tokenEnv`, proxy variables and `API_TIMEOUT_MS` (default process.env). */
+  /** Keys kept outside the config; combined with `keys`/`keyEnv` exactly as the proxy does. */
+  keys?: KeySource;
+  /** The environment for `keyEnv`, proxy variables and `API_TIMEOUT_MS` (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** The environment new terminals get (VS Code: env plus the extension's terminal variables); default `env`. */
   clientEnv?: NodeJS.ProcessEnv;

@@ -49,7 +49,7 @@ export async function checkUsage(input: UsageCheckInput): Promise<DiagnosticChec
     for (const e of c.endpoints) {
       if (!e.today || e.today.requests === 0) continue;
       out.push(finding({ area: 'history', title: 'Usage today', cluster: c.name, endpoint: e.name, detail: 'usage' }, { status: 'ok', cause: 'OK', summary: summary(e.today), evidence: evidenceOf(e.today) }));
-      for (const k of e.tokens) {
+      for (const k of e.keys) {
         if (k.today?.requests) out.push(finding({ area: 'history', title: 'Usage today', cluster: c.name, endpoint: e.name, key: k.suffix, detail: 'usage' }, { status: 'ok', cause: 'OK', summary: summary(k.today), evidence: evidenceOf(k.today) }));
       }
     }

@@ -5,7 +5,7 @@ import { coreDashboardSource } from '../dashboard/coreSource';
 import { runDiagnostics } from '../diagnostics/run';
 import type { LogLevel, Logger, RequestRecord } from '../core/log';
 import { LOG_LEVELS } from '../core/log';
-import type { TokenSource } from '../core/runtime';
+import type { KeySource } from '../core/runtime';
 import { PortInUseError, Switchyard } from '../core/switchyard';
 import type { FromProxy, KeySet, StartOptions, StartResult, ToProxy } from './messages';
 
@@ -17,14 +17,14 @@ const PARENT_CHECK_MS = 5000;
 const RECORD_BATCH_MS = 50;
 
 /** Keys held in memory, as the window sent them; never written anywhere. */
-class KeysFromWindow implements TokenSource {
+class KeysFromWindow implements KeySource {
   private keys: KeySet = {};
 
   set(keys: KeySet): void {
     this.keys = keys;
   }
 
-  tokensFor(cluster: string, endpoint: string): readonly string[] {
+  keysFor(cluster: string, endpoint: string): readonly string[] {
     return this.keys[`${cluster}/${endpoint}`] ?? [];
   }
 }
@@ -64,7 +64,7 @@ export function runProxyProcess(): void {
     minLevel = LOG_LEVELS.indexOf(o.logLevel);
     const instance: Switchyard = new Switchyard({
       config: o.config,
-      tokens: keys,
+      keys: keys,
       logger,
       writeRequestLog: false,
       usageFile: o.usageFile ?? false,
@@ -125,11 +125,11 @@ export function runProxyProcess(): void {
         return;
       case 'diagnose':
         void reply(m.id, () => {
-          if (sy) return runDiagnostics({ ...m.input, config: sy.config, tokens: keys, switchyard: sy });
+          if (sy) return runDiagnostics({ ...m.input, config: sy.config, keys: keys, switchyard: sy });
           // Not serving (another window does, or nobody): the window's config and keys, probed from here.
           const given = new KeysFromWindow();
           given.set(m.keys);
-          return runDiagnostics({ ...m.input, config: m.config, tokens: given });
+          return runDiagnostics({ ...m.input, config: m.config, keys: given });
         });
         return;
       case 'stop':

@@ -17,7 +17,7 @@ import type { ProxyService } from './proxyService';
 import { checkReachable, describeReachability, Reachability } from './reachability';
 import type { ReportDocumentProvider } from './reportDocument';
 import type { ReportPanel } from './reportPanel';
-import type { SecretTokenStore } from './secretTokens';
+import type { SecretKeyStore } from './secretKeys';
 import { readSetting, writeSetting } from './settings';
 import { withEndpointPatch, withoutEndpoint } from './settingsModel';
 import type { StatsDocumentProvider } from './statsDocument';
@@ -64,7 +64,7 @@ export interface AddKeysResult {
 
 export interface CommandDeps {
   service: ProxyService;
-  tokens: SecretTokenStore;
+  keys: SecretKeyStore;
   channel: vscode.LogOutputChannel;
   tree: EndpointTreeProvider;
   stats: StatsDocumentProvider;
@@ -209,7 +209,7 @@ export class CommandController extends Disposable {
       all.map(({ c, e }) => ({
         label: `${c.name} / ${e.name}`,
         description: e.baseUrl,
-        detail: e.tokens.length === 0 ? "no keys (client's own key passed through)" : `${plural(e.tokens.length, 'key')}: ${e.tokens.map((k) => k.suffix).join(', ')}`,
+        detail: e.keys.length === 0 ? "no keys (client's own key passed through)" : `${plural(e.keys.length, 'key')}: ${e.keys.map((k) => k.suffix).join(', ')}`,
         cluster: c.name,
         endpoint: e.name,
       })),
@@ -236,7 +236,7 @@ export class CommandController extends Disposable {
     const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Remove Endpoint', a);
     if (!a.skipConfirmation) {
       const remove = 'Remove';
-      const keys = this.d.tokens.tokensFor(cluster, endpoint).length;
+      const keys = this.d.keys.keysFor(cluster, endpoint).length;
       const answer = await vscode.window.showWarningMessage(
         `Remove endpoint "${endpoint}" from cluster "${cluster}"${keys ? ` and forget its ${keys === 1 ? 'key' : `${keys} keys`}` : ''}?`,
         { modal: true },
@@ -245,7 +245,7 @@ export class CommandController extends Disposable {
       if (answer !== remove) return false;
     }
     await writeSetting(Settings.clusters, withoutEndpoint(readSetting<unknown>(Settings.clusters, []), cluster, endpoint));
-    await this.d.tokens.clear(cluster, endpoint);
+    await this.d.keys.clear(cluster, endpoint);
     await this.d.service.reload();
     return true;
   }
@@ -274,12 +274,12 @@ export class CommandController extends Disposable {
   private async addKeys(a: CommandArgs = {}): Promise<AddKeysResult | undefined> {
     const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Add Keys — to which endpoint?', a);
     this.requireEndpoint(cluster, endpoint);
-    const stored = new Set(this.d.tokens.tokensFor(cluster, endpoint));
+    const stored = new Set(this.d.keys.keysFor(cluster, endpoint));
     const text = a.text ?? (await this.askForKeys(cluster, endpoint, stored));
     if (text === undefined) return undefined;
     const parsed = parseKeys(text);
     if (parsed.keys.length === 0) throw new Error(parsed.rejected.length ? `no key added: ${parsed.rejected.map((r) => r.reason).join('; ')}` : 'no key given');
-    const { added, duplicates } = await this.d.tokens.add(cluster, endpoint, parsed.keys);
+    const { added, duplicates } = await this.d.keys.add(cluster, endpoint, parsed.keys);
     const rejected = parsed.rejected.map((r) => r.reason);
     const parts = [`Added ${added} key${added === 1 ? '' : 's'} to ${cluster}/${endpoint}`];
     if (duplicates) parts.push(`${duplicates} already there`);
@@ -311,18 +311,18 @@ export class CommandController extends Disposable {
     const { cluster, endpoint } = await this.pickEndpoint('Switchyard: Remove Key — from which endpoint?', a);
     let suffix = a.suffix;
     if (!suffix) {
-      const suffixes = this.d.tokens.suffixes(cluster, endpoint);
+      const suffixes = this.d.keys.suffixes(cluster, endpoint);
       if (suffixes.length === 0) {
         void vscode.window.showInformationMessage(`${cluster}/${endpoint} has no keys.`);
         return 0;
       }
-      const states = this.d.service.view().stats?.clusters.find((c) => c.name === cluster)?.endpoints.find((e) => e.name === endpoint)?.tokens ?? [];
+      const states = this.d.service.view().stats?.clusters.find((c) => c.name === cluster)?.endpoints.find((e) => e.name === endpoint)?.keys ?? [];
       suffix = must(await vscode.window.showQuickPick(
         suffixes.map((s) => ({ label: s, description: states.find((k) => k.suffix === s)?.state ?? '' })),
         { title: `Switchyard: Remove Key from ${cluster}/${endpoint}`, placeHolder: 'Which key?' },
       )).label;
     }
-    const removed = await this.d.tokens.remove(cluster, endpoint, suffix);
+    const removed = await this.d.keys.remove(cluster, endpoint, suffix);
     if (removed === 0) throw new Error(`${cluster}/${endpoint} has no key ending in ${suffix.replace(/^…/, '')}`);
     void vscode.window.showInformationMessage(`Removed ${removed === 1 ? 'key' : `${removed} keys`} ${suffix.startsWith('…') ? suffix : `…${suffix}`} from ${cluster}/${endpoint}.`);
     return removed;
@@ -399,7 +399,7 @@ export class CommandController extends Disposable {
     const config = service.currentConfig;
     const terminalEnv = readSetting<boolean>(Settings.terminalEnv, true) ? terminalVariables(view.url ?? (config ? `http://${config.host}:${view.port}` : undefined), configuredFamilies(config)) : {};
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Switchyard: running diagnostics…' }, () =>
-      diagnose({ view, config, tokens: this.d.tokens, run: (input) => service.diagnose(input), terminalEnv, recentRequests: this.d.requests.all() }),
+      diagnose({ view, config, keys: this.d.keys, run: (input) => service.diagnose(input), terminalEnv, recentRequests: this.d.requests.all() }),
     );
     this.d.diagnostics.set(result, config);
     return result;
@@ -428,7 +428,7 @@ export class CommandController extends Disposable {
   private async copyDiagnosticsReport(): Promise<string> {
     const result = this.d.diagnostics.current?.result ?? (await this.diagnoseNow());
     // The core already redacted the report; this also covers the notes added here and keys added since.
-    const text = redactText(result.markdown, knownSecrets(this.d.service.currentConfig, this.d.tokens));
+    const text = redactText(result.markdown, knownSecrets(this.d.service.currentConfig, this.d.keys));
     const copied = await withTimeout(Promise.resolve(vscode.env.clipboard.writeText(text)).then(() => true), CLIPBOARD_TIMEOUT_MS).catch(() => false);
     if (copied) {
       void vscode.window.showInformationMessage('Copied the diagnostics report: keys appear only as …a1b2, and it holds no prompts or completions. Paste it into a bug report.');

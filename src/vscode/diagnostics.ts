@@ -8,8 +8,8 @@ import type { Block, ListItem, ReportDoc, Text } from '../diagnostics/reportDoc'
 import { renderMarkdown } from '../diagnostics/reportMarkdown';
 import type { DiagnosticReport, DiagnosticsInput } from '../diagnostics/types';
 import { describeHolder, whoHoldsPort } from '../core/portOwner';
-import { splitTokens } from '../core/runtime';
-import type { TokenSource } from '../core/runtime';
+import { splitKeys } from '../core/runtime';
+import type { KeySource } from '../core/runtime';
 import type { EndpointStats } from '../core/stats';
 import { isCause, outcome } from '../core/outcomes';
 import { describeLastError, endpointDescription, keyDescription, STATE_LABELS } from './format';
@@ -30,15 +30,15 @@ function endpointFindings(e: EndpointStats, now: number): Text[] {
     const why = e.lastError ? `: ${describeLastError(e.lastError, now)}${hint ? ` — ${hint}` : ''}` : '';
     out.push(['endpoint ', { strong: e.name }, ` is ${STATE_LABELS[e.state]}${why}`]);
   }
-  const invalid = e.tokens.filter((k) => k.state === 'invalid');
-  if (invalid.length > 0) out.push(['endpoint ', { strong: e.name }, `: ${invalid.length} of ${plural(e.tokens.length, 'key')} rejected (${invalid.map((k) => k.suffix).join(', ')}) — ${outcome('KEY_INVALID').hint}`]);
+  const invalid = e.keys.filter((k) => k.state === 'invalid');
+  if (invalid.length > 0) out.push(['endpoint ', { strong: e.name }, `: ${invalid.length} of ${plural(e.keys.length, 'key')} rejected (${invalid.map((k) => k.suffix).join(', ')}) — ${outcome('KEY_INVALID').hint}`]);
   return out;
 }
 
 export interface DiagnosticsContext {
   view: ProxyView;
   config: SwitchyardConfig | undefined;
-  tokens: TokenSource;
+  keys: KeySource;
   /** Runs the checks where the keys are (the proxy process). */
   run(input: Omit<DiagnosticsInput, 'config' | 'tokens' | 'switchyard'>): Promise<DiagnosticReport>;
   /** What new integrated terminals get from `switchyard.terminalEnv`. */
@@ -95,11 +95,11 @@ export function diagnosticsSummary(result: DiagnosticsResult): string {
   return `Switchyard diagnostics: ${[counts.fail && plural(counts.fail, 'failure'), counts.warn && plural(counts.warn, 'warning')].filter(Boolean).join(', ')}.`;
 }
 
-/** Every key this window knows (stored, in settings, in `tokenEnv` variables) and the client key: what shared text must never contain. */
-export function knownSecrets(config: SwitchyardConfig | undefined, tokens: TokenSource, env: NodeJS.ProcessEnv = process.env): string[] {
+/** Every key this window knows (stored, in settings, in `keyEnv` variables) and the client key: what shared text must never contain. */
+export function knownSecrets(config: SwitchyardConfig | undefined, tokens: KeySource, env: NodeJS.ProcessEnv = process.env): string[] {
   if (!config) return [];
   const secrets = (config.clusters ?? []).flatMap((c) =>
-    (c.endpoints ?? []).flatMap((e) => [...(e.tokens ?? []), ...(e.tokenEnv && env[e.tokenEnv] ? splitTokens(env[e.tokenEnv]!) : []), ...tokens.tokensFor(c.name, e.name)]),
+    (c.endpoints ?? []).flatMap((e) => [...(e.keys ?? []), ...(e.keyEnv && env[e.keyEnv] ? splitKeys(env[e.keyEnv]!) : []), ...tokens.keysFor(c.name, e.name)]),
   );
   if (config.clientKey) secrets.push(config.clientKey);
   return secrets;
@@ -143,7 +143,7 @@ export async function simpleDiagnostics(v: ProxyView): Promise<SimpleReport> {
     const reach = await Promise.all(active.endpoints.map((e) => (e.disabled ? Promise.resolve<Reachability | undefined>(undefined) : checkReachable(e.baseUrl, 4000))));
     const rows = active.endpoints.map((e, i): Text[] => {
       const r = reach[i];
-      const keys = e.tokens.length === 0 ? "client's own" : e.tokens.map((k) => `${k.suffix} ${keyDescription(k, now)}`).join(', ');
+      const keys = e.keys.length === 0 ? "client's own" : e.keys.map((k) => `${k.suffix} ${keyDescription(k, now)}`).join(', ');
       const reachable: Text = r === undefined ? ['—'] : r.reachable ? [`yes (HTTP ${r.status}, ${r.ms} ms)`] : [{ strong: 'no' }, `: ${r.error}`];
       if (v.live) for (const f of endpointFindings(e, now)) findings.push(f);
       if (r && !r.reachable) findings.push(['endpoint ', { strong: e.name }, ` (${e.baseUrl}) cannot be reached: ${r.error}`]);

@@ -72,7 +72,7 @@ export function nextClockChange(clusters: readonly Pick<ClusterStats, 'endpoints
   for (const c of clusters) {
     for (const e of c.endpoints) {
       if (e.state === 'open') consider(e.nextProbeAt);
-      for (const k of e.tokens) if (k.state === 'cooling') consider(k.cooldownUntil);
+      for (const k of e.keys) if (k.state === 'cooling') consider(k.cooldownUntil);
     }
   }
   return next;

@@ -5,7 +5,7 @@ import { describeHolder, PortHolder } from '../core/portOwner';
 import { Commands, Settings } from './constants';
 import type { ProxyNotifier } from './proxyService';
 import { freePort } from '../core/ports';
-import type { SecretTokenStore } from './secretTokens';
+import type { SecretKeyStore } from './secretKeys';
 import { readSetting, writeSetting } from './settings';
 import { KeysInSettings, withoutSettingsKeys } from './settingsModel';
 
@@ -26,7 +26,7 @@ export class Notifier implements ProxyNotifier {
   private keysOffered = false;
   private lastCrash: string | undefined;
 
-  constructor(private readonly tokens: SecretTokenStore) {}
+  constructor(private readonly tokens: SecretKeyStore) {}
 
   /** A crash of the proxy process: once per message (a crash loop does not pile up toasts), with the log one click away. */
   proxyCrashed(message: string): void {

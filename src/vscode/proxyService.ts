@@ -1,7 +1,7 @@
 // Owns this window's part of the proxy: runs it in a process of its own, or follows the window that serves and takes over when it goes away.
 
 import * as vscode from 'vscode';
-import { fetchHealth, fetchStats, subscribeEvents, EventsSubscription } from '../core/adminClient';
+import { fetchHealth, fetchStats, peerStats, subscribeEvents, EventsSubscription } from '../core/adminClient';
 import type { SwitchyardConfig } from '../core/config';
 import { MemoryHealthStore } from '../core/health';
 import type { HistoryRange, HistoryView } from '../core/history';
@@ -15,7 +15,7 @@ import type { KeySet } from '../proxyProcess/messages';
 import { describeExit, ProxyExit, ProxyProcess } from '../proxyProcess/parent';
 import { Disposable, toDisposable } from './dispose';
 import type { RequestLogBuffer } from './log';
-import type { SecretTokenStore } from './secretTokens';
+import type { SecretKeyStore } from './secretKeys';
 import type { KeysInSettings, SettingsResult } from './settingsModel';
 import type { StopMarker } from './stopMarker';
 
@@ -72,7 +72,7 @@ export interface ProxyNotifier {
 }
 
 export interface ProxyServiceOptions {
-  tokens: SecretTokenStore;
+  keys: SecretKeyStore;
   logger: Logger;
   logLevel(): LogLevel;
   requests: RequestLogBuffer;
@@ -147,7 +147,7 @@ export class ProxyService extends Disposable {
 
   constructor(private readonly o: ProxyServiceOptions) {
     super();
-    this._register(o.tokens.onDidChange(() => this.background(async () => this.onTokensChanged())));
+    this._register(o.keys.onDidChange(() => this.background(async () => this.onTokensChanged())));
     this._register(
       toDisposable(() => {
         this.stopPolling();
@@ -318,7 +318,7 @@ export class ProxyService extends Disposable {
       this.changed(true);
       return;
     }
-    await this.o.tokens.load(result.config);
+    await this.o.keys.load(result.config);
     const config = result.config;
     this.config = config;
     const listenChanged = !sameListen(previous, config);
@@ -363,7 +363,7 @@ export class ProxyService extends Disposable {
   /** Every endpoint's keys, for the proxy process's pipe (the only place they leave this process). */
   private keysFor(config: SwitchyardConfig): KeySet {
     const keys: Record<string, readonly string[]> = {};
-    for (const c of config.clusters) for (const e of c.endpoints) keys[`${c.name}/${e.name}`] = this.o.tokens.tokensFor(c.name, e.name);
+    for (const c of config.clusters) for (const e of c.endpoints) keys[`${c.name}/${e.name}`] = this.o.keys.keysFor(c.name, e.name);
     return keys;
   }
 
@@ -371,7 +371,7 @@ export class ProxyService extends Disposable {
     const config = this.config;
     if (!config) return undefined;
     if (this.offline && this.offline.config === config && this.offline.tokensVersion === this.tokensVersion) return this.offline.stats;
-    const snap = buildSnapshot(config, 0, this.o.tokens, {});
+    const snap = buildSnapshot(config, 0, this.o.keys, {});
     const clusters = clusterStats(snap, new MemoryHealthStore(config.health));
     const stats: ViewStats = {
       listening: null,
@@ -510,7 +510,7 @@ export class ProxyService extends Disposable {
         message: (m) => {
           if (this.state !== state) return;
           if (m.type === 'snapshot') {
-            const snapshot = m.snapshot as ProxyStats;
+            const snapshot = peerStats(m.snapshot);
             state.snapshot = snapshot;
             state.owner = { pid: snapshot.pid, instanceId: snapshot.instanceId, version: snapshot.version };
             this.changed();

@@ -56,7 +56,7 @@ export function describeConfigError(err: ConfigError, clusters: unknown): { sett
   return { setting, message: `${setting}${names.length ? ` (${names.join(', ')})` : ''} ${err.problem}` };
 }
 
-/** Drops any `tokens` written into settings (keys never come from there) and reports them. */
+/** Drops any `keys` (or, by their older name, `tokens`) written into settings (keys never come from there) and reports them. */
 function withoutKeys(clusters: unknown): { clusters: unknown; found: KeysInSettings[] } {
   if (!Array.isArray(clusters)) return { clusters, found: [] };
   const found: KeysInSettings[] = [];
@@ -65,9 +65,9 @@ function withoutKeys(clusters: unknown): { clusters: unknown; found: KeysInSetti
     return {
       ...c,
       endpoints: c.endpoints.map((e) => {
-        if (!isObj(e) || e.tokens === undefined) return e;
-        const { tokens, ...rest } = e;
-        const keys = Array.isArray(tokens) ? tokens.filter((t): t is string => typeof t === 'string' && t.trim() !== '').map((t) => t.trim()) : [];
+        if (!isObj(e) || (e.keys === undefined && e.tokens === undefined)) return e;
+        const { keys: listed, tokens, ...rest } = e;
+        const keys = [listed, tokens].flatMap((l) => (Array.isArray(l) ? l : [])).filter((t): t is string => typeof t === 'string' && t.trim() !== '').map((t) => t.trim());
         if (keys.length > 0 && typeof c.name === 'string' && typeof e.name === 'string') found.push({ cluster: c.name, endpoint: e.name, keys });
         return rest;
       }),

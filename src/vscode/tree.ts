@@ -143,7 +143,7 @@ function endpointTooltip(e: EndpointStats, live: boolean, now: number, diagnosis
     md(`latency (time to first byte): ${e.latencyMs === null ? '—' : formatMs(e.latencyMs)}`),
     ...(e.firstByteDeadlineMs === undefined ? [] : [md(`first-byte deadline for streams: ${formatMs(e.firstByteDeadlineMs)} (${DEADLINE_BASIS_LABELS[e.firstByteDeadlineBasis ?? 'configured']})`)]),
     md(`in flight: ${e.inFlight} · consecutive failures: ${e.consecutiveFailures}`),
-    md(`keys: ${e.tokens.length === 0 ? "none (the client's own key is passed through)" : `${e.tokens.length} (${e.tokens.filter((k) => keyDescription(k, now) === 'ok').length} ok)`}`),
+    md(`keys: ${e.keys.length === 0 ? "none (the client's own key is passed through)" : `${e.keys.length} (${e.keys.filter((k) => keyDescription(k, now) === 'ok').length} ok)`}`),
   ];
   if (e.state === 'open' && e.nextProbeAt !== null) lines.push(md(`circuit open: ${probeWhenNow(e.nextProbeAt, now)}`));
   if (e.usage) lines.push(md(`usage since start: ${describeUsage(e.usage)}`), md(`today: ${describeUsage(e.today)}`));
@@ -271,7 +271,7 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
       const e = view.stats?.clusters.find((c) => c.name === node.cluster)?.endpoints.find((x) => x.name === node.endpoint);
       if (e) item.tooltip = endpointTooltip(e, view.live, now, currentDiagnosis(endpointDiagnosis(this.diagnostics.current, node.cluster, node.endpoint), e));
     } else if (node.kind === 'key') {
-      const k = view.stats?.clusters.find((c) => c.name === node.cluster)?.endpoints.find((x) => x.name === node.endpoint)?.tokens[node.index];
+      const k = view.stats?.clusters.find((c) => c.name === node.cluster)?.endpoints.find((x) => x.name === node.endpoint)?.keys[node.index];
       if (k) item.tooltip = keyTooltip(k, now);
     }
     if (item.tooltip !== undefined && !this.tooltipAging.has(node.id)) {
@@ -350,7 +350,7 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
         return item;
       }
       case 'key': {
-        const k = this.endpoint(node.cluster, node.endpoint)?.tokens[node.index];
+        const k = this.endpoint(node.cluster, node.endpoint)?.keys[node.index];
         const item = new vscode.TreeItem(node.suffix, vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
         if (k) {
@@ -398,8 +398,8 @@ export class EndpointTreeProvider extends Disposable implements vscode.TreeDataP
     if (node.kind === 'endpoint') {
       const e = this.endpoint(node.cluster, node.endpoint);
       if (!e) return [];
-      if (e.tokens.length === 0) return [this.node({ kind: 'noKeys', id: `n:${node.cluster}/${node.endpoint}`, cluster: node.cluster, endpoint: node.endpoint })];
-      return e.tokens.map((k, index) => this.node({ kind: 'key', id: `k:${node.cluster}/${node.endpoint}/${index}${k.suffix}`, cluster: node.cluster, endpoint: node.endpoint, suffix: k.suffix, index }));
+      if (e.keys.length === 0) return [this.node({ kind: 'noKeys', id: `n:${node.cluster}/${node.endpoint}`, cluster: node.cluster, endpoint: node.endpoint })];
+      return e.keys.map((k, index) => this.node({ kind: 'key', id: `k:${node.cluster}/${node.endpoint}/${index}${k.suffix}`, cluster: node.cluster, endpoint: node.endpoint, suffix: k.suffix, index }));
     }
     return [];
   }

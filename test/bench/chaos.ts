@@ -67,7 +67,7 @@ async function startSwitchyard(dir: string, name: string, urls: string[], overri
   const requestLog = path.join(dir, `${name}.requests.log`);
   fs.writeFileSync(config, JSON.stringify({ clusters: [{ name: 'main', protocol: 'anthropic', endpoints: urls.map((u, i) => ({ name: `u${i}`, baseUrl: u })) }], logFile: requestLog, ...overrides }));
   const cli = path.join(ROOT, 'dist', 'cli.js');
-  const args = [cli, 'serve', '--config', config, '--port', '0', '--tokens-file', path.join(dir, 'no-tokens.json')];
+  const args = [cli, 'serve', '--config', config, '--port', '0', '--keys-file', path.join(dir, 'no-keys.json')];
   return { ...(await spawnChild({ name, command: process.execPath, args, dir, ready: READY })), requestLog };
 }
 

@@ -31,12 +31,12 @@ export async function startSwitchyard(dir: string, upstreamUrl: string, o: Switc
     config,
     JSON.stringify({
       activeCluster: 'main',
-      clusters: [{ name: 'main', protocol: 'anthropic', endpoints: [{ name: 'a', baseUrl: upstreamUrl, tokens: ['sk-bench-0001'] }] }],
+      clusters: [{ name: 'main', protocol: 'anthropic', endpoints: [{ name: 'a', baseUrl: upstreamUrl, keys: ['sk-bench-0001'] }] }],
     }),
   );
   const cli = o.cli ?? path.join(ROOT, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing; run node esbuild.js first`);
-  const args = [...(o.nodeFlags ?? []), cli, 'serve', '--config', config, '--port', '0', '--tokens-file', path.join(dir, 'no-tokens.json'), ...(o.cliArgs ?? [])];
+  const args = [...(o.nodeFlags ?? []), cli, 'serve', '--config', config, '--port', '0', '--keys-file', path.join(dir, 'no-keys.json'), ...(o.cliArgs ?? [])];
   return spawnChild({ name, command: process.execPath, args, dir, ready: READY });
 }
 

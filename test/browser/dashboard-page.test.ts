@@ -150,12 +150,12 @@ class ScriptedProxy implements DashboardSource {
           protocol: 'anthropic',
           active: true,
           endpoints: [
-            { name: 'fast', baseUrl: 'https://fast.example.test', state: 'healthy', inFlight: 2, lastError: null, tokens: [{ suffix: '…a1b2', state: 'ok' }, { suffix: '…c3d4', state: this.coolingUntil > now ? 'cooling' : 'ok', cooldownUntil: this.coolingUntil > now ? this.coolingUntil : null }] },
-            { name: 'down', baseUrl: 'http://127.0.0.1:9', state: 'open', inFlight: 0, nextProbeAt: this.nextProbeAt, lastError: { cause: 'UPSTREAM_CONNECT', message: 'connect ECONNREFUSED 127.0.0.1:9', at: now - 4000 }, tokens: [] },
-            { name: 'slow', baseUrl: 'https://slow.example.test', state: 'degraded', inFlight: 0, lastError: { cause: 'UPSTREAM_5XX', message: 'upstream answered 502', at: now - 20_000 }, tokens: [{ suffix: '…e5f6', state: 'invalid', cooldownUntil: now + 26 * MIN }] },
+            { name: 'fast', baseUrl: 'https://fast.example.test', state: 'healthy', inFlight: 2, lastError: null, keys: [{ suffix: '…a1b2', state: 'ok' }, { suffix: '…c3d4', state: this.coolingUntil > now ? 'cooling' : 'ok', cooldownUntil: this.coolingUntil > now ? this.coolingUntil : null }] },
+            { name: 'down', baseUrl: 'http://127.0.0.1:9', state: 'open', inFlight: 0, nextProbeAt: this.nextProbeAt, lastError: { cause: 'UPSTREAM_CONNECT', message: 'connect ECONNREFUSED 127.0.0.1:9', at: now - 4000 }, keys: [] },
+            { name: 'slow', baseUrl: 'https://slow.example.test', state: 'degraded', inFlight: 0, lastError: { cause: 'UPSTREAM_5XX', message: 'upstream answered 502', at: now - 20_000 }, keys: [{ suffix: '…e5f6', state: 'invalid', cooldownUntil: now + 26 * MIN }] },
           ],
         },
-        { name: 'backup', protocol: 'anthropic', active: false, endpoints: [{ name: 'reserve', state: 'healthy', tokens: [] }] },
+        { name: 'backup', protocol: 'anthropic', active: false, endpoints: [{ name: 'reserve', state: 'healthy', keys: [] }] },
       ],
     };
   }

@@ -26,9 +26,9 @@ async function fourTargets(overrides: Record<string, unknown> = {}, protocol: 'a
   const c = await switchable('c');
   const proxy = await startProxy(
     [
-      { name: 'a', baseUrl: a.url, tokens: ['sk-aff-a-key-0001', 'sk-aff-a-key-0002'], weight: 2 },
-      { name: 'b', baseUrl: b.url, tokens: ['sk-aff-b-key-0003'] },
-      { name: 'c', baseUrl: c.url, tokens: ['sk-aff-c-key-0004'] },
+      { name: 'a', baseUrl: a.url, keys: ['sk-aff-a-key-0001', 'sk-aff-a-key-0002'], weight: 2 },
+      { name: 'b', baseUrl: b.url, keys: ['sk-aff-b-key-0003'] },
+      { name: 'c', baseUrl: c.url, keys: ['sk-aff-c-key-0004'] },
     ],
     overrides,
     {},
@@ -115,7 +115,7 @@ test('new conversations spread over the endpoints by weight', async () => {
   assert.deepEqual(counts, { a: 100, b: 50, c: 50 });
   const stats = setup.proxy.sy.stats();
   assert.deepEqual(stats.endpoints.map((e) => e.conversations), [100, 50, 50]);
-  assert.deepEqual(stats.endpoints[0].tokens.map((k) => k.conversations), [50, 50], 'endpoint a\'s two keys share its conversations');
+  assert.deepEqual(stats.endpoints[0].keys.map((k) => k.conversations), [50, 50], 'endpoint a\'s two keys share its conversations');
 });
 
 describe('health moves a conversation once, and it stays where it was served', () => {
@@ -193,7 +193,7 @@ test('a continuation (previous_response_id) reaches the key that made the respon
   let n = 0;
   const ups = await Promise.all(['a', 'b', 'c'].map(() => startUpstream((req, res, rec) => streamHandler(responsesEvents('hi', `resp_made_${n++}`))(req, res, rec))));
   const proxy = await startProxy(
-    ups.map((u, i) => ({ name: ['a', 'b', 'c'][i], baseUrl: u.url, tokens: [`sk-cont-key-000${i}`] })),
+    ups.map((u, i) => ({ name: ['a', 'b', 'c'][i], baseUrl: u.url, keys: [`sk-cont-key-000${i}`] })),
     {},
     {},
     'openai',
@@ -226,8 +226,8 @@ describe('a conversation that must move drops the state bound to its old account
     );
     const proxy = await startProxy(
       [
-        { name: 'home', baseUrl: home.url, tokens: ['sk-bound-home-0001'], priority: 0 },
-        { name: 'other', baseUrl: other.url, tokens: ['sk-bound-other-0002'], priority: 1 },
+        { name: 'home', baseUrl: home.url, keys: ['sk-bound-home-0001'], priority: 0 },
+        { name: 'other', baseUrl: other.url, keys: ['sk-bound-other-0002'], priority: 1 },
       ],
       { strategy: 'priority' },
       { logger: { debug: log, info: log, warn: log, error: log } },
@@ -245,7 +245,7 @@ describe('a conversation that must move drops the state bound to its old account
 
   test('a turn that was not moved keeps its body: a signature refusal on its own account passes through', async () => {
     const refusing = await startUpstream(status(400, {}, { type: 'error', error: { type: 'invalid_request_error', message: 'Invalid `signature` in `thinking` block' } }));
-    const proxy = await startProxy([{ name: 'only', baseUrl: refusing.url, tokens: ['sk-bound-only-0003'] }]);
+    const proxy = await startProxy([{ name: 'only', baseUrl: refusing.url, keys: ['sk-bound-only-0003'] }]);
     const r = await send(proxy.port, turn(0));
     assert.equal(r.status, 400);
     assert.equal(refusing.requests.length, 1);
@@ -256,7 +256,7 @@ describe('when every key is cooling', () => {
   test('the request waits for the earliest cooldown (retry.cooldownWaitMs) and then succeeds', async () => {
     let calls = 0;
     const up = await startUpstream((req, res, rec) => (calls++ === 0 ? status(429, { 'retry-after-ms': '250' }, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }) : okJson('up'))(req, res, rec));
-    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-wait-key-0001'] }], { retry: { cooldownWaitMs: 2000 } });
+    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-wait-key-0001'] }], { retry: { cooldownWaitMs: 2000 } });
     const started = Date.now();
     const r = await send(proxy.port);
     assert.equal(r.status, 200);
@@ -266,12 +266,12 @@ describe('when every key is cooling', () => {
 
   test('past the deadline (0 = at once) the answer is 429 with the smallest retry-after, as before', async () => {
     const up = await startUpstream(status(429, { 'retry-after': '30' }, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }));
-    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-wait-key-0002'] }], { retry: { cooldownWaitMs: 0 } });
+    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-wait-key-0002'] }], { retry: { cooldownWaitMs: 0 } });
     const r = await send(proxy.port);
     assert.equal(r.status, 429);
     assert.equal(r.headers['retry-after'], '30');
     assert.equal(up.requests.length, 1);
     const stats = proxy.sy.stats();
-    assert.ok((stats.endpoints[0].tokens[0].cooldownUntil ?? 0) > Date.now() + 25_000, 'the cooldown is in stats');
+    assert.ok((stats.endpoints[0].keys[0].cooldownUntil ?? 0) > Date.now() + 25_000, 'the cooldown is in stats');
   });
 });

@@ -8,7 +8,7 @@ import { MemoryHealthStore } from '../../src/core/health';
 import { buildSnapshot } from '../../src/core/runtime';
 import { retryAfterMs } from '../../src/core/retryAfter';
 
-function cluster(endpoints: { name: string; weight?: number; priority?: number; tokens?: string[] }[], strategy = 'weighted-round-robin') {
+function cluster(endpoints: { name: string; weight?: number; priority?: number; keys?: string[] }[], strategy = 'weighted-round-robin') {
   const config = validateConfig({ clusters: [{ name: 'c', protocol: 'anthropic', strategy, endpoints: endpoints.map((e) => ({ baseUrl: `http://127.0.0.1:1/${e.name}`, ...e })) }] });
   return buildSnapshot(config, 1, undefined, {}).active;
 }
@@ -118,7 +118,7 @@ test('keys: cooling and invalid keys are skipped; when all cool, the earliest re
   const t = clock();
   const health = new MemoryHealthStore(DEFAULT_HEALTH, t.now);
   const b = new Balancer(health);
-  const c = cluster([{ name: 'a', tokens: ['sk-one-0001', 'sk-two-0002'] }]);
+  const c = cluster([{ name: 'a', keys: ['sk-one-0001', 'sk-two-0002'] }]);
   const [k1, k2] = c.endpoints[0].keys;
   health.coolKey(k1.id, t.now() + 5000, 'RATE_LIMITED', '429');
   for (let i = 0; i < 3; i++) {

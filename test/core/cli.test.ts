@@ -149,3 +149,35 @@ test('--demo starts simulated upstreams so failover is visible without any key',
   r.child.kill('SIGINT');
   assert.equal(await r.exited, 0);
 });
+
+test('keys add reads keys from stdin into a 0600 key file and list shows only suffixes; "tokens" and --tokens-file, the names before 0.2, still work', async () => {
+  const file = path.join(tmp, 'cli-keys.json');
+  const add = run(['keys', 'add', '--cluster', 'main', '--endpoint', 'official', '--keys-file', file]);
+  add.child.stdin!.end('sk-ant-cli-test-0001aaaa\nsk-ant-cli-test-0002bbbb\n');
+  assert.equal(await add.exited, 0, add.stderr());
+  assert.match(add.stdout(), /added 2 keys to main\/official/);
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  const list = run(['tokens', 'list', '--tokens-file', file]);
+  assert.equal(await list.exited, 0, list.stderr());
+  assert.equal(list.stdout(), 'main/official: …aaaa, …bbbb\n');
+  const remove = run(['keys', 'remove', '--cluster', 'main', '--endpoint', 'official', '--suffix', 'aaaa', '--keys-file', file]);
+  assert.equal(await remove.exited, 0, remove.stderr());
+  assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), { 'main/official': ['sk-ant-cli-test-0002bbbb'] });
+});
+
+test('the default key file is ~/.switchyard/keys.json, or tokens.json when only that older one exists', async () => {
+  const older = path.join(tmp, '.switchyard', 'tokens.json');
+  fs.mkdirSync(path.dirname(older), { recursive: true });
+  fs.writeFileSync(older, JSON.stringify({ 'main/relay': ['sk-ant-older-file-0003cccc'] }), { mode: 0o600 });
+  try {
+    const list = run(['keys', 'list']);
+    assert.equal(await list.exited, 0, list.stderr());
+    assert.equal(list.stdout(), 'main/relay: …cccc\n');
+  } finally {
+    fs.rmSync(older);
+  }
+  const add = run(['keys', 'add', '--cluster', 'main', '--endpoint', 'official']);
+  add.child.stdin!.end('sk-ant-new-default-0004dddd\n');
+  assert.equal(await add.exited, 0, add.stderr());
+  assert.match(add.stdout(), /\.switchyard\/keys\.json/);
+});

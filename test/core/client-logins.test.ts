@@ -19,7 +19,7 @@ test('a Claude subscription token is named once in the log, counted in stats, an
   const up = await startUpstream(okJson('up'));
   const lines: string[] = [];
   const log = (m: string) => lines.push(m);
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-ant-api03-endpoint-key-0001'] }], {}, { logger: { debug: log, info: log, warn: log, error: log } });
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-ant-api03-endpoint-key-0001'] }], {}, { logger: { debug: log, info: log, warn: log, error: log } });
   for (let i = 0; i < 3; i++) await send(proxy.port, { headers: { authorization: `Bearer ${OAUTH}`, 'x-api-key': '' } });
   const logins = proxy.sy.stats().logins ?? [];
   assert.equal(logins.length, 1);

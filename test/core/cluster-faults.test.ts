@@ -15,7 +15,7 @@ test('every endpoint down: bounded time, an error body naming every attempt, nev
   const dead2 = await refusedPort();
   const failing = await startUpstream(status(503));
   const proxy = await startProxy([
-    { name: 'dead1', baseUrl: `http://127.0.0.1:${dead1}`, tokens: ['sk-test-dead-1111'] },
+    { name: 'dead1', baseUrl: `http://127.0.0.1:${dead1}`, keys: ['sk-test-dead-1111'] },
     { name: 'dead2', baseUrl: `http://127.0.0.1:${dead2}` },
     { name: 'failing', baseUrl: failing.url },
   ]);
@@ -127,7 +127,7 @@ test('health changes and key cooldowns are logged one line each, naming the caus
   const proxy = await startProxy(
     [
       { name: 'dead', baseUrl: `http://127.0.0.1:${dead}`, priority: 0 },
-      { name: 'limited', baseUrl: limited.url, tokens: ['sk-test-limited-7777'], priority: 1 },
+      { name: 'limited', baseUrl: limited.url, keys: ['sk-test-limited-7777'], priority: 1 },
     ],
     { strategy: 'priority', retry: { maxAttempts: 1 } },
     { logger: { debug: log, info: log, warn: log, error: log } },

@@ -47,14 +47,24 @@ test('bad fields are named with their problem', () => {
     [{ ...valid, timeouts: { conectMs: 5 } }, /^timeouts\.conectMs: is not a known setting/],
     [{ ...valid, retry: { maxAttempts: 0 } }, /^retry\.maxAttempts: must be between 1 and/],
     [{ ...valid, port: 70000 }, /^port: must be between 0 and 65535/],
+    [{ clusters: [{ name: 'm', endpoints: [{ ...endpoint, keys: ['sk-a b'] }] }] }, /^clusters\[0\]\.endpoints\[0\]\.keys\[0\]: must not contain whitespace/],
     [{ clusters: [{ name: 'm', endpoints: [{ ...endpoint, tokens: ['sk-a b'] }] }] }, /^clusters\[0\]\.endpoints\[0\]\.tokens\[0\]: must not contain whitespace/],
+    [{ clusters: [{ name: 'm', endpoints: [{ ...endpoint, keys: ['sk-a'], tokens: ['sk-b'] }] }] }, /^clusters\[0\]\.endpoints\[0\]\.tokens: is the older name of "keys"; give one of them/],
     [{ clusters: [{ name: 'm', endpoints: [{ ...endpoint, auth: 'basic' }] }] }, /^clusters\[0\]\.endpoints\[0\]\.auth: must be "x-api-key" or "bearer"/],
   ];
   for (const [raw, expected] of cases) assert.match(fieldOf(raw), expected);
 });
 
+test('keys and keyEnv are read under their names before 0.2 too (tokens, tokenEnv)', () => {
+  const now = validateConfig({ clusters: [{ name: 'm', endpoints: [{ ...endpoint, keys: ['sk-now-0001'], keyEnv: 'NOW_KEY' }] }] });
+  const before = validateConfig({ clusters: [{ name: 'm', endpoints: [{ ...endpoint, tokens: ['sk-now-0001'], tokenEnv: 'NOW_KEY' }] }] });
+  assert.deepEqual(before.clusters[0].endpoints[0], now.clusters[0].endpoints[0]);
+  assert.deepEqual(now.clusters[0].endpoints[0].keys, ['sk-now-0001']);
+  assert.equal(now.clusters[0].endpoints[0].keyEnv, 'NOW_KEY');
+});
+
 test('a config error never echoes a key from the config', () => {
-  const msg = fieldOf({ clusters: [{ name: 'm', endpoints: [{ ...endpoint, tokens: ['sk-secret-value-with space'] }] }] });
+  const msg = fieldOf({ clusters: [{ name: 'm', endpoints: [{ ...endpoint, keys: ['sk-secret-value-with space'] }] }] });
   assert.doesNotMatch(msg, /sk-secret/);
 });
 

@@ -30,7 +30,7 @@ test('a pooled socket reset on reuse is retried at once on a fresh connection an
   // One attempt only and a spare endpoint: only a same-endpoint fresh retry can serve these from `a`.
   const proxy = await startProxy(
     [
-      { name: 'a', baseUrl: up.url, tokens: ['sk-test-stale-0001'], priority: 0 },
+      { name: 'a', baseUrl: up.url, keys: ['sk-test-stale-0001'], priority: 0 },
       { name: 'spare', baseUrl: spare.url, priority: 1 },
     ],
     { strategy: 'priority', retry: { maxAttempts: 1 } },
@@ -55,7 +55,7 @@ test('upstream advertising Keep-Alive timeout=60 but closing idle sockets after 
     },
     { keepAliveTimeoutMs: 500 },
   );
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-keepalive-0001'] }]);
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-keepalive-0001'] }]);
   let ok = 0;
   const total = 10;
   for (let i = 0; i < total; i++) {
@@ -72,8 +72,8 @@ test('connection refused fails over at once (even for POST) and counts toward ej
   const good = await startUpstream(okJson('good'));
   const dead = await refusedPort();
   const proxy = await startProxy([
-    { name: 'dead', baseUrl: `http://127.0.0.1:${dead}`, tokens: ['sk-test-dead-0001'] },
-    { name: 'good', baseUrl: good.url, tokens: ['sk-test-good-0002'] },
+    { name: 'dead', baseUrl: `http://127.0.0.1:${dead}`, keys: ['sk-test-dead-0001'] },
+    { name: 'good', baseUrl: good.url, keys: ['sk-test-good-0002'] },
   ]);
   for (let i = 0; i < 6; i++) {
     const r = await send(proxy.port);
@@ -93,7 +93,7 @@ test('connection refused fails over at once (even for POST) and counts toward ej
 test('a host name that does not resolve is a DNS failure and fails over', async () => {
   const good = await startUpstream(okJson('good'));
   const proxy = await startProxy([
-    { name: 'nowhere', baseUrl: 'http://switchyard-test-host.invalid', tokens: ['sk-test-dns-0001'] },
+    { name: 'nowhere', baseUrl: 'http://switchyard-test-host.invalid', keys: ['sk-test-dns-0001'] },
     { name: 'good', baseUrl: good.url },
   ]);
   const results = await Promise.all([send(proxy.port), send(proxy.port)]);

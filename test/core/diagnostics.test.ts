@@ -131,23 +131,23 @@ before(async () => {
         name: 'faults',
         protocol: 'anthropic',
         endpoints: [
-          { name: 'clean', baseUrl: clean.url, tokens: [KEYS.clean] },
-          { name: 'clean-tls', baseUrl: cleanTls.url, tokens: [KEYS.cleanTls] },
-          { name: 'no-dns', baseUrl: 'https://switchyard-diag.invalid', tokens: [KEYS.other] },
-          { name: 'refused', baseUrl: `http://127.0.0.1:${refused}`, tokens: [KEYS.other] },
-          { name: 'tls-hang', baseUrl: silent.url, tokens: [KEYS.other] },
-          { name: 'self-signed', baseUrl: selfSigned.url, tokens: [KEYS.other] },
-          { name: 'base-path', baseUrl: `${basePath.url}/v1`, tokens: [KEYS.other] },
-          { name: 'bad-key', baseUrl: badKey.url, tokens: [KEYS.bad] },
-          { name: 'rate-limited', baseUrl: limited.url, tokens: [KEYS.limited] },
-          { name: 'overloaded', baseUrl: overloaded.url, tokens: [KEYS.other] },
-          { name: 'slow', baseUrl: slow.url, tokens: [KEYS.other] },
-          { name: 'stalls', baseUrl: clean.url, tokens: [KEYS.clean] },
+          { name: 'clean', baseUrl: clean.url, keys: [KEYS.clean] },
+          { name: 'clean-tls', baseUrl: cleanTls.url, keys: [KEYS.cleanTls] },
+          { name: 'no-dns', baseUrl: 'https://switchyard-diag.invalid', keys: [KEYS.other] },
+          { name: 'refused', baseUrl: `http://127.0.0.1:${refused}`, keys: [KEYS.other] },
+          { name: 'tls-hang', baseUrl: silent.url, keys: [KEYS.other] },
+          { name: 'self-signed', baseUrl: selfSigned.url, keys: [KEYS.other] },
+          { name: 'base-path', baseUrl: `${basePath.url}/v1`, keys: [KEYS.other] },
+          { name: 'bad-key', baseUrl: badKey.url, keys: [KEYS.bad] },
+          { name: 'rate-limited', baseUrl: limited.url, keys: [KEYS.limited] },
+          { name: 'overloaded', baseUrl: overloaded.url, keys: [KEYS.other] },
+          { name: 'slow', baseUrl: slow.url, keys: [KEYS.other] },
+          { name: 'stalls', baseUrl: clean.url, keys: [KEYS.clean] },
           // No keys: the clients' own are passed through, so a 401 to a bare probe is expected.
           { name: 'keyless', baseUrl: clean.url },
         ],
       },
-      { name: 'oai', protocol: 'openai', endpoints: [{ name: 'openai-clean', baseUrl: openai.url, tokens: [KEYS.openai] }, { name: 'chat-only', baseUrl: chatOnly.url, tokens: [KEYS.other] }] },
+      { name: 'oai', protocol: 'openai', endpoints: [{ name: 'openai-clean', baseUrl: openai.url, keys: [KEYS.openai] }, { name: 'chat-only', baseUrl: chatOnly.url, keys: [KEYS.other] }] },
     ],
   });
   report = await runDiagnostics({
@@ -266,7 +266,7 @@ describe('the proxy and its port', () => {
   });
 
   test('a Switchyard in this process reports round trip, uptime, lag, memory, sockets and requests in flight', async () => {
-    const cleanOnly = validateConfig({ port: 0, clusters: [{ name: 'c', protocol: 'anthropic', endpoints: [{ name: 'clean', baseUrl: config.clusters[0].endpoints[0].baseUrl, tokens: [KEYS.clean] }] }] });
+    const cleanOnly = validateConfig({ port: 0, clusters: [{ name: 'c', protocol: 'anthropic', endpoints: [{ name: 'clean', baseUrl: config.clusters[0].endpoints[0].baseUrl, keys: [KEYS.clean] }] }] });
     const sy = new Switchyard({ config: cleanOnly, env: {}, writeRequestLog: false, usageFile: false });
     const { port } = await sy.start(0, '127.0.0.1');
     try {
@@ -334,7 +334,7 @@ describe('the config', () => {
           protocol: 'gemini',
           endpoints: [
             { name: 'dup', baseUrl: 'ftp://example.invalid' },
-            { name: 'dup', baseUrl: 'http://127.0.0.1:1', tokenEnv: 'SWITCHYARD_DIAG_UNSET_KEY' },
+            { name: 'dup', baseUrl: 'http://127.0.0.1:1', keyEnv: 'SWITCHYARD_DIAG_UNSET_KEY' },
           ],
         },
       ],
@@ -493,16 +493,16 @@ describe('recent history', () => {
   });
 
   test('fixes name what the reader sets: switchyard.* settings and palette commands in VS Code, config fields and the CLI headless', async () => {
-    const cfg = validateConfig({ port: await refusedPort(), clusters: [{ name: 'faults', endpoints: [{ name: 'nokeys', baseUrl: `http://127.0.0.1:${await refusedPort()}`, tokenEnv: 'SWITCHYARD_UNSET_KEY_VAR' }] }] });
+    const cfg = validateConfig({ port: await refusedPort(), clusters: [{ name: 'faults', endpoints: [{ name: 'nokeys', baseUrl: `http://127.0.0.1:${await refusedPort()}`, keyEnv: 'SWITCHYARD_UNSET_KEY_VAR' }] }] });
     const clientEnv = { API_TIMEOUT_MS: '1000' };
     const fixes = async (runsIn: 'vscode' | 'headless') => formatReportMarkdown(await runDiagnostics({ config: cfg, env: {}, clientEnv, homeDir: tmp, deadlines: DEADLINES, runsIn }));
     const vscodeReport = await fixes('vscode');
     assert.match(vscodeReport, /"Switchyard: Add Keys"/);
     assert.match(vscodeReport, /`streamFirstByteMs` of the `switchyard\.timeouts` setting/);
     assert.match(vscodeReport, /"Switchyard: Start Proxy"/);
-    assert.doesNotMatch(vscodeReport, /switchyard tokens add|switchyard serve|in the config file/);
+    assert.doesNotMatch(vscodeReport, /switchyard keys add|switchyard serve|in the config file/);
     const headless = await fixes('headless');
-    assert.match(headless, /`switchyard tokens add`/);
+    assert.match(headless, /`switchyard keys add`/);
     assert.match(headless, /`streamFirstByteMs` of `timeouts` in the config file/);
     assert.doesNotMatch(headless, /Switchyard: Add Keys|switchyard\.timeouts/);
   });
@@ -589,7 +589,7 @@ describe('formats and the command', () => {
       },
     });
     const cfg = validateConfig({ port: await refusedPort(), clusters: [{ name: 'c', endpoints: [{ name: 'down', baseUrl: `http://127.0.0.1:${await refusedPort()}` }] }] });
-    const code = await runDiagnoseCommand({ config: cfg, configFile: 'cfg.json', json: true, out: sink, tokensFile: path.join(tmp, 'no-tokens.json'), input: { env: {}, clientEnv: {}, homeDir: tmp, deadlines: DEADLINES } });
+    const code = await runDiagnoseCommand({ config: cfg, configFile: 'cfg.json', json: true, out: sink, keysFile: path.join(tmp, 'no-tokens.json'), input: { env: {}, clientEnv: {}, homeDir: tmp, deadlines: DEADLINES } });
     assert.equal(code, 1);
     const parsed = JSON.parse(out) as DiagnosticReport;
     assert.deepEqual(parsed.endpoints[0].causes, ['UPSTREAM_CONNECT']);
@@ -610,10 +610,10 @@ describe('formats and the command', () => {
       return new Promise<{ code: number | null; out: string }>((resolve) => child.on('exit', (code) => resolve({ code, out })));
     };
     const port = await refusedPort();
-    const good = await run({ port, clusters: [{ name: 'c', endpoints: [{ name: 'healthy', baseUrl: healthy.url, tokens: [KEYS.clean] }] }] });
+    const good = await run({ port, clusters: [{ name: 'c', endpoints: [{ name: 'healthy', baseUrl: healthy.url, keys: [KEYS.clean] }] }] });
     assert.equal(good.code, 0, good.out);
     assert.match(good.out, /^Switchyard diagnostics: 0 failed/);
-    const bad = await run({ port, clusters: [{ name: 'c', endpoints: [{ name: 'healthy', baseUrl: healthy.url, tokens: [KEYS.clean] }, { name: 'down', baseUrl: `http://127.0.0.1:${port}` }] }] });
+    const bad = await run({ port, clusters: [{ name: 'c', endpoints: [{ name: 'healthy', baseUrl: healthy.url, keys: [KEYS.clean] }, { name: 'down', baseUrl: `http://127.0.0.1:${port}` }] }] });
     assert.equal(bad.code, 1, bad.out);
     assert.match(bad.out, /FAIL .*UPSTREAM_CONNECT \(formerly CONNECT_REFUSED\)/);
     assert.ok(!bad.out.includes(KEYS.clean));

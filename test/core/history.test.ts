@@ -235,7 +235,7 @@ test('retain() drops clusters, endpoints and keys that no longer exist', () => {
   h.recordRequest(request(T0, { cluster: 'old', endpoint: 'x', key: null }));
   assert.deepEqual(h.footprint().endpoints, 3);
   const before = h.footprint().bytes;
-  h.retain([{ name: 'main', endpoints: [{ name: 'fast', tokens: [{ suffix: '…a1b2' }] }] }]);
+  h.retain([{ name: 'main', endpoints: [{ name: 'fast', keys: [{ suffix: '…a1b2' }] }] }]);
   const f = h.footprint();
   assert.deepEqual([f.clusters, f.endpoints, f.keys], [1, 1, 1]);
   assert.ok(f.bytes < before);

@@ -148,13 +148,13 @@ describe('Responses specifics', () => {
 
   test('response.failed with insufficient_quota is the key\'s: the key is taken out, not the endpoint', async () => {
     const up = await startUpstream(streamHandler(responses.events, { count: 3, extra: [failed('insufficient_quota')] }));
-    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-quota-0001', 'sk-test-quota-0002'] }], {}, {}, 'openai');
+    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-quota-0001', 'sk-test-quota-0002'] }], {}, {}, 'openai');
     const seen = records(proxy);
     await send(proxy.port, request);
     assert.equal(seen[0].outcome, 'KEY_NO_QUOTA');
     const ep = proxy.sy.stats().endpoints[0];
     assert.equal(ep.failures, 0);
-    assert.deepEqual(ep.tokens.map((k) => k.state).sort(), ['invalid', 'ok']);
+    assert.deepEqual(ep.keys.map((k) => k.state).sort(), ['invalid', 'ok']);
   });
 
   test('a bare error event with no terminal event after it: the proxy ends the stream with response.failed (Codex ignores bare errors)', async () => {
@@ -168,8 +168,8 @@ describe('Responses specifics', () => {
 
   test('a rate limit reported inside the stream cools the key', async () => {
     const up = await startUpstream(streamHandler(responses.events, { count: 3, extra: [failed('rate_limit_exceeded')] }));
-    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-rl-00000001'] }], {}, {}, 'openai');
+    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-rl-00000001'] }], {}, {}, 'openai');
     await send(proxy.port, request);
-    assert.equal(proxy.sy.stats().endpoints[0].tokens[0].state, 'cooling');
+    assert.equal(proxy.sy.stats().endpoints[0].keys[0].state, 'cooling');
   });
 });

@@ -17,8 +17,8 @@ test('Anthropic SDK: a streamed message survives a 529 on the first endpoint and
   const overloaded = await startUpstream(status(529, {}, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
   const healthy = await startUpstream(anthropicStream(2));
   const proxy = await startProxy([
-    { name: 'overloaded', baseUrl: overloaded.url, tokens: ['sk-test-sdk-0001'], weight: 100 },
-    { name: 'healthy', baseUrl: healthy.url, tokens: ['sk-test-sdk-0002'], weight: 1 },
+    { name: 'overloaded', baseUrl: overloaded.url, keys: ['sk-test-sdk-0001'], weight: 100 },
+    { name: 'healthy', baseUrl: healthy.url, keys: ['sk-test-sdk-0002'], weight: 1 },
   ]);
   const client = new Anthropic({ apiKey: 'sk-client-placeholder', baseURL: proxy.url, maxRetries: 0 });
   const message = await client.messages.stream({ model: 'claude-test', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
@@ -46,8 +46,8 @@ test('OpenAI SDK: a streamed chat completion fails over from a 503 and ends with
   });
   const proxy = await startProxy(
     [
-      { name: 'failing', baseUrl: `${failing.url}/v1`, tokens: ['sk-test-oai-0001'], weight: 100 },
-      { name: 'healthy', baseUrl: `${healthy.url}/v1`, tokens: ['sk-test-oai-0002'], weight: 1 },
+      { name: 'failing', baseUrl: `${failing.url}/v1`, keys: ['sk-test-oai-0001'], weight: 100 },
+      { name: 'healthy', baseUrl: `${healthy.url}/v1`, keys: ['sk-test-oai-0002'], weight: 1 },
     ],
     {},
     {},
@@ -84,9 +84,9 @@ test('OpenAI SDK: responses.stream() fails over from a refused and a 503 endpoin
   const healthy = await startUpstream(responsesUpstream());
   const proxy = await startProxy(
     [
-      { name: 'dead', baseUrl: `http://127.0.0.1:${refused}/v1`, tokens: ['sk-test-resp-0001'], priority: 0 },
-      { name: 'failing', baseUrl: `${failing.url}/v1`, tokens: ['sk-test-resp-0002'], priority: 1 },
-      { name: 'healthy', baseUrl: `${healthy.url}/v1`, tokens: ['sk-test-resp-0003'], priority: 2 },
+      { name: 'dead', baseUrl: `http://127.0.0.1:${refused}/v1`, keys: ['sk-test-resp-0001'], priority: 0 },
+      { name: 'failing', baseUrl: `${failing.url}/v1`, keys: ['sk-test-resp-0002'], priority: 1 },
+      { name: 'healthy', baseUrl: `${healthy.url}/v1`, keys: ['sk-test-resp-0003'], priority: 2 },
     ],
     { strategy: 'priority' },
     {},

@@ -162,7 +162,7 @@ describe('Responses continuations', () => {
   test('previous_response_id goes to one target: its own 404 passes through, no other key or endpoint is tried', async () => {
     const up = await startUpstream(status(404, {}, { error: { message: "Previous response with id 'resp_old' not found.", type: 'invalid_request_error', code: 'previous_response_not_found' } }));
     const spare = await startUpstream(streamHandler(responses.events));
-    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, weight: 100, tokens: ['sk-test-cont-0001', 'sk-test-cont-0002'] }, { name: 'spare', baseUrl: spare.url, weight: 1 }], {}, {}, 'openai');
+    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, weight: 100, keys: ['sk-test-cont-0001', 'sk-test-cont-0002'] }, { name: 'spare', baseUrl: spare.url, weight: 1 }], {}, {}, 'openai');
     const r = await send(proxy.port, { path: '/v1/responses', body: { model: 'gpt-test', previous_response_id: 'resp_old', input: 'and then?' } });
     assert.equal(r.status, 404);
     assert.match(r.text, /previous_response_not_found/);
@@ -172,7 +172,7 @@ describe('Responses continuations', () => {
 
   test('a 503 on a continuation passes through too: another account would not know the response', async () => {
     const up = await startUpstream(status(503, {}, { error: { message: 'busy', type: 'server_error' } }));
-    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-cont-0003', 'sk-test-cont-0004'] }], {}, {}, 'openai');
+    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-cont-0003', 'sk-test-cont-0004'] }], {}, {}, 'openai');
     for (const [method, path] of [['GET', '/v1/responses/resp_abc123'], ['POST', '/v1/responses/resp_abc123/cancel'], ['DELETE', '/v1/responses/resp_abc123'], ['POST', '/v1/responses/compact']]) {
       const before = up.requests.length;
       const r = await send(proxy.port, { method, path, body: method === 'POST' ? {} : '' });

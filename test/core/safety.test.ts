@@ -30,7 +30,7 @@ test('a known key string never appears in the log file, the stderr log, the stat
   });
   const lines: string[] = [];
   const logger: Logger = { debug: (m) => lines.push(m), info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: [KEY_A, KEY_B] }], { logFile }, { logger, writeRequestLog: true });
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: [KEY_A, KEY_B] }], { logFile }, { logger, writeRequestLog: true });
   const bodies: string[] = [];
   for (let i = 0; i < 3; i++) bodies.push((await send(proxy.port, { headers: { authorization: `Bearer ${KEY_A}` } })).text);
   const statsText = await fetch(`${proxy.url}/_switchyard/stats`).then((r) => r.text());
@@ -92,7 +92,7 @@ test('a cross-origin browser request is refused unless its origin is allowed', a
 
 test('an optional client key is required when configured and never forwarded upstream', async () => {
   const up = await startUpstream(okJson('up'));
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-upstream-0001'] }], { clientKey: 'local-client-key-123456' });
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-upstream-0001'] }], { clientKey: 'local-client-key-123456' });
   assert.equal((await send(proxy.port)).status, 401);
   const ok = await send(proxy.port, { headers: { 'x-switchyard-key': 'local-client-key-123456' } });
   assert.equal(ok.status, 200);

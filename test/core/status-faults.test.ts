@@ -16,8 +16,8 @@ for (const code of [500, 502, 503, 504, 529]) {
     const good = await startUpstream(okJson('good'));
     // Weight makes the failing endpoint the first pick.
     const proxy = await startProxy([
-      { name: 'bad', baseUrl: bad.url, tokens: ['sk-test-bad-0001'], weight: 100 },
-      { name: 'good', baseUrl: good.url, tokens: ['sk-test-good-0002'], weight: 1 },
+      { name: 'bad', baseUrl: bad.url, keys: ['sk-test-bad-0001'], weight: 100 },
+      { name: 'good', baseUrl: good.url, keys: ['sk-test-good-0002'], weight: 1 },
     ]);
     const r = await send(proxy.port);
     assert.equal(r.status, 200);
@@ -37,7 +37,7 @@ test('429 with retry-after cools only that key and moves to the next key; the en
     if (req.headers['x-api-key'] === 'sk-test-limited-0001') status(429, { 'retry-after': '30' })(req, res, rec);
     else okJson('up')(req, res, rec);
   });
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-limited-0001', 'sk-test-fine-0002'] }]);
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-limited-0001', 'sk-test-fine-0002'] }]);
   for (let i = 0; i < 4; i++) {
     const r = await send(proxy.port);
     assert.equal(r.status, 200, r.text);
@@ -45,8 +45,8 @@ test('429 with retry-after cools only that key and moves to the next key; the en
   const ep = proxy.sy.stats().endpoints[0];
   assert.equal(ep.state, 'healthy', 'a 429 is not ill health');
   assert.equal(ep.failures, 0);
-  const limited = ep.tokens.find((t) => t.suffix === '…0001')!;
-  const fine = ep.tokens.find((t) => t.suffix === '…0002')!;
+  const limited = ep.keys.find((t) => t.suffix === '…0001')!;
+  const fine = ep.keys.find((t) => t.suffix === '…0002')!;
   assert.equal(limited.state, 'cooling');
   assert.ok(limited.cooldownUntil! - Date.now() > 25_000 && limited.cooldownUntil! - Date.now() <= 30_000);
   assert.equal(fine.state, 'ok');
@@ -58,7 +58,7 @@ test('when every key is cooling the client gets 429 with the smallest retry-afte
     const ms = req.headers['x-api-key'] === 'sk-test-short-0001' ? '4000' : '90000';
     status(429, { 'retry-after-ms': ms })(req, res, rec);
   });
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-short-0001', 'sk-test-long-0002'] }]);
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-short-0001', 'sk-test-long-0002'] }]);
   const r = await send(proxy.port);
   assert.equal(r.status, 429);
   assert.equal(r.headers['retry-after'], '4');
@@ -76,16 +76,16 @@ test('401 marks the key invalid and the next key serves; with no valid key left 
     if (req.headers['x-api-key'] === 'sk-test-good-0003') okJson('up')(req, res, rec);
     else status(401, {}, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } })(req, res, rec);
   });
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-revoked-0001', 'sk-test-good-0003'] }]);
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-revoked-0001', 'sk-test-good-0003'] }]);
   const r = await send(proxy.port);
   assert.equal(r.status, 200);
-  const tokens = proxy.sy.stats().endpoints[0].tokens;
+  const tokens = proxy.sy.stats().endpoints[0].keys;
   const revoked = tokens.find((t) => t.suffix === '…0001')!;
   assert.equal(revoked.state, 'invalid');
   assert.equal(tokens.find((t) => t.suffix === '…0003')!.state, 'ok');
   assert.equal(proxy.sy.stats().endpoints[0].failures, 0, 'a bad key is not an endpoint failure');
 
-  const allBad = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-revoked-0001', 'sk-test-revoked-0002'] }]);
+  const allBad = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-revoked-0001', 'sk-test-revoked-0002'] }]);
   const denied = await send(allBad.port);
   assert.equal(denied.status, 401);
   assert.equal(denied.json().error.type, 'authentication_error');
@@ -129,7 +129,7 @@ for (const code of [400, 404, 413, 422]) {
 test('the request reaches the upstream with the base path kept, query kept, auth swapped and hop-by-hop headers stripped', async () => {
   const up = await startUpstream(okJson('up'));
   const bearer = await startUpstream(okJson('bearer'));
-  const proxy = await startProxy([{ name: 'a', baseUrl: `${up.url}/api/`, tokens: ['sk-test-swap-0001'] }]);
+  const proxy = await startProxy([{ name: 'a', baseUrl: `${up.url}/api/`, keys: ['sk-test-swap-0001'] }]);
   const r = await send(proxy.port, { path: '/v1/messages?beta=true', headers: { authorization: 'Bearer client-token', connection: 'x-private, keep-alive', 'x-private': 'hop', 'anthropic-version': '2023-06-01' } });
   assert.equal(r.status, 200);
   const seen = up.requests[0];
@@ -140,7 +140,7 @@ test('the request reaches the upstream with the base path kept, query kept, auth
   assert.equal(seen.headers['anthropic-version'], '2023-06-01');
   assert.equal(JSON.parse(seen.body).model, 'claude-test');
 
-  const proxyBearer = await startProxy([{ name: 'b', baseUrl: bearer.url, tokens: ['sk-test-bearer-0002'] }], {}, {}, 'openai');
+  const proxyBearer = await startProxy([{ name: 'b', baseUrl: bearer.url, keys: ['sk-test-bearer-0002'] }], {}, {}, 'openai');
   await send(proxyBearer.port, { path: '/v1/chat/completions' });
   assert.equal(bearer.requests[0].headers.authorization, 'Bearer sk-test-bearer-0002');
   assert.equal(bearer.requests[0].headers['x-api-key'], undefined);
@@ -163,7 +163,7 @@ test('429 on keyless endpoints belongs to the client key: tried elsewhere, then 
 
 test('a 429 whose cooldown is already over by the time every key was tried still answers 429, never 401', async () => {
   const up = await startUpstream(status(429, { 'retry-after-ms': '0' }, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }));
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-zero-0001'] }]);
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-zero-0001'] }]);
   const r = await send(proxy.port);
   assert.equal(r.status, 429);
   assert.equal(r.json().error.type, 'rate_limit_error');
@@ -190,10 +190,10 @@ test('a failing status whose body stalls fails over after a short error-body wai
 
 test('the same 403 on two keys is about the request (a model, a region): passed through, and no key stays invalid', async () => {
   const up = await startUpstream(status(403, {}, { type: 'error', error: { type: 'permission_error', message: 'model not allowed for this organization' } }));
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-k1-0001', 'sk-test-k2-0002', 'sk-test-k3-0003'] }]);
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-k1-0001', 'sk-test-k2-0002', 'sk-test-k3-0003'] }]);
   const r = await send(proxy.port);
   assert.equal(r.status, 403);
   assert.equal(r.json().error.message, 'model not allowed for this organization');
   assert.equal(up.requests.length, 2, 'stopped after the second identical refusal');
-  assert.ok(proxy.sy.stats().endpoints[0].tokens.every((t) => t.state === 'ok'), JSON.stringify(proxy.sy.stats().endpoints[0].tokens));
+  assert.ok(proxy.sy.stats().endpoints[0].keys.every((t) => t.state === 'ok'), JSON.stringify(proxy.sy.stats().endpoints[0].keys));
 });

@@ -13,7 +13,7 @@ after(async () => {
 
 test('a complete Anthropic stream is relayed event by event and counts as a success', async () => {
   const up = await startUpstream(anthropicStream(5));
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-test-stream-0001'] }]);
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-test-stream-0001'] }]);
   const r = await send(proxy.port, { body: STREAM_BODY });
   assert.equal(r.status, 200);
   assert.equal(r.aborted, false);

@@ -45,14 +45,14 @@ const EXPECTED_ANTHROPIC = { inputTokens: 10, outputTokens: 5, cacheReadTokens: 
 describe('Anthropic Messages', () => {
   test('a stream: message_delta is cumulative, so the last value per field wins (5 output tokens, not 6); stats and the log agree; a cost applies', async () => {
     const up = await startUpstream(streamHandler(ANTHROPIC_USAGE_STREAM));
-    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-usage-key-0001'] }]);
+    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-usage-key-0001'] }]);
     const log = recorded(proxy);
     await send(proxy.port, { body: { model: 'claude-sonnet-4-5', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'hi' }] } });
     assert.deepEqual(log[0].usage, EXPECTED_ANTHROPIC);
     const ep = proxy.sy.stats().endpoints[0];
     const { costUsd, ...totals } = ep.usage;
     assert.deepEqual(totals, { requests: 1, inputTokens: 10, outputTokens: 5, cacheReadTokens: 3000, cacheWriteTokens: 500 });
-    assert.deepEqual(ep.tokens[0].usage, ep.usage);
+    assert.deepEqual(ep.keys[0].usage, ep.usage);
     // claude-sonnet-4-5 from the answer's model id: 10×3 + 5×15 + 3000×0.30 + 300×3.75 + 200×6, per million.
     const expected = (10 * 3 + 5 * 15 + 3000 * 0.3 + 300 * 3.75 + 200 * 6) / 1e6;
     assert.ok(Math.abs(costUsd! - expected) < 1e-12, `${costUsd} vs ${expected}`);
@@ -124,11 +124,11 @@ describe('OpenAI Chat Completions', () => {
 describe('OpenAI Responses', () => {
   test('the terminal event\'s usage: input_tokens includes the cached ones', async () => {
     const up = await startUpstream(streamHandler(responsesEvents()));
-    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-usage-key-0002'] }], {}, {}, 'openai');
+    const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-usage-key-0002'] }], {}, {}, 'openai');
     const log = recorded(proxy);
     await send(proxy.port, { path: '/v1/responses', body: { model: 'gpt-test', stream: true, input: 'hi' } });
     assert.deepEqual(log[0].usage, { inputTokens: 464, outputTokens: 9, cacheReadTokens: 1536, cacheWriteTokens: 0 });
-    assert.equal(proxy.sy.stats().endpoints[0].tokens[0].usage.cacheReadTokens, 1536);
+    assert.equal(proxy.sy.stats().endpoints[0].keys[0].usage.cacheReadTokens, 1536);
   });
 
   test('a JSON answer', async () => {
@@ -178,19 +178,19 @@ describe('usage survives restarts', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-usage-'));
     const file = path.join(dir, 'usage.json');
     const up = await startUpstream(streamHandler(ANTHROPIC_USAGE_STREAM));
-    const first = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-usage-key-0003'] }], {}, { usageFile: file });
+    const first = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-usage-key-0003'] }], {}, { usageFile: file });
     await send(first.port, { body: { model: 'claude-test', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'hi' }] } });
     await first.close();
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
     assert.equal(saved.days[localDay(Date.now())].endpoints['main/a'].outputTokens, 5);
     assert.ok(!fs.readFileSync(file, 'utf8').includes('sk-usage-key-0003'), 'no key in the file');
-    const second = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-usage-key-0003'] }], {}, { usageFile: file });
+    const second = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-usage-key-0003'] }], {}, { usageFile: file });
     await send(second.port, { body: { model: 'claude-test', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'hi' }] } });
     const ep = second.sy.stats().endpoints[0];
     assert.equal(ep.usage.outputTokens, 5, 'since this start');
     assert.equal(ep.today.outputTokens, 10, 'today, across both runs');
-    assert.equal(ep.tokens[0].today.requests, 2);
+    assert.equal(ep.keys[0].today.requests, 2);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -206,7 +206,7 @@ test('Run Diagnostics reports each endpoint\'s and key\'s usage and cost today, 
   const { checkUsage } = await import('../../src/diagnostics/usageCheck');
   const { Deadline } = await import('../../src/diagnostics/check');
   const up = await startUpstream(streamHandler(ANTHROPIC_USAGE_STREAM));
-  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, tokens: ['sk-usage-key-0004'] }]);
+  const proxy = await startProxy([{ name: 'a', baseUrl: up.url, keys: ['sk-usage-key-0004'] }]);
   await send(proxy.port, { body: { model: 'claude-sonnet-4-5', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'hi' }] } });
   for (const switchyard of [proxy.sy, undefined]) {
     const checks = await checkUsage({ host: '127.0.0.1', port: proxy.port, switchyard, proxyMs: 1000, deadline: Deadline.in(2000) });

@@ -49,8 +49,8 @@ test('claude -p through Switchyard: the 529 on the first endpoint is absorbed an
   });
   const proxy = await startProxy(
     [
-      { name: 'overloaded', baseUrl: overloaded.url, tokens: ['sk-ant-test-e2e-0001'], priority: 0 },
-      { name: 'healthy', baseUrl: healthy.url, tokens: ['sk-ant-test-e2e-0002'], priority: 1 },
+      { name: 'overloaded', baseUrl: overloaded.url, keys: ['sk-ant-test-e2e-0001'], priority: 0 },
+      { name: 'healthy', baseUrl: healthy.url, keys: ['sk-ant-test-e2e-0002'], priority: 1 },
     ],
     { strategy: 'priority', timeouts: { streamFirstByteMs: 10_000, firstByteMs: 10_000, idleMs: 10_000 } },
   );

@@ -44,12 +44,12 @@ async function proxyWithFaults(): Promise<Setup> {
         name: 'codex',
         protocol: 'openai',
         endpoints: [
-          { name: 'dead', baseUrl: `http://127.0.0.1:${dead}`, tokens: ['sk-codex-upstream-dead-01'] },
-          { name: 'busy', baseUrl: busy.url, tokens: ['sk-codex-upstream-busy-02'] },
-          { name: 'healthy', baseUrl: healthy.url, tokens: ['sk-codex-upstream-good-03'] },
+          { name: 'dead', baseUrl: `http://127.0.0.1:${dead}`, keys: ['sk-codex-upstream-dead-01'] },
+          { name: 'busy', baseUrl: busy.url, keys: ['sk-codex-upstream-busy-02'] },
+          { name: 'healthy', baseUrl: healthy.url, keys: ['sk-codex-upstream-good-03'] },
         ],
       },
-      { name: 'claude', protocol: 'anthropic', endpoints: [{ name: 'claude-up', baseUrl: claude.url, tokens: ['sk-ant-upstream-0004'] }] },
+      { name: 'claude', protocol: 'anthropic', endpoints: [{ name: 'claude-up', baseUrl: claude.url, keys: ['sk-ant-upstream-0004'] }] },
     ],
     timeouts: { connectMs: 2000, firstByteMs: 20_000, streamFirstByteMs: 20_000, idleMs: 20_000 },
   });
@@ -122,8 +122,8 @@ test('several turns of one conversation with the real clients stay on one target
   const anthropicUps = await Promise.all([0, 1, 2].map(() => startUpstream(anthropicStream(1))));
   const config = validateConfig({
     clusters: [
-      { name: 'codex', protocol: 'openai', endpoints: openaiUps.map((u, i) => ({ name: `o${i}`, baseUrl: u.url, tokens: [`sk-codex-aff-000${i}`, `sk-codex-aff-100${i}`] })) },
-      { name: 'claude', protocol: 'anthropic', endpoints: anthropicUps.map((u, i) => ({ name: `c${i}`, baseUrl: u.url, tokens: [`sk-ant-aff-000${i}`, `sk-ant-aff-100${i}`] })) },
+      { name: 'codex', protocol: 'openai', endpoints: openaiUps.map((u, i) => ({ name: `o${i}`, baseUrl: u.url, keys: [`sk-codex-aff-000${i}`, `sk-codex-aff-100${i}`] })) },
+      { name: 'claude', protocol: 'anthropic', endpoints: anthropicUps.map((u, i) => ({ name: `c${i}`, baseUrl: u.url, keys: [`sk-ant-aff-000${i}`, `sk-ant-aff-100${i}`] })) },
     ],
     timeouts: { streamFirstByteMs: 20_000, firstByteMs: 20_000, idleMs: 20_000 },
   });

@@ -44,7 +44,7 @@ export class KeysPanel {
   render(m: DashboardModel, theme: ChartTheme): void {
     const v = shownHistory(m);
     const rows: KeyRow[] = [];
-    for (const e of shownCluster(m)?.endpoints ?? []) for (const k of e.tokens) rows.push({ endpoint: e.name, key: k.suffix, live: k });
+    for (const e of shownCluster(m)?.endpoints ?? []) for (const k of e.keys) rows.push({ endpoint: e.name, key: k.suffix, live: k });
     for (const k of v?.keys ?? []) {
       const row = rows.find((r) => r.endpoint === k.endpoint && r.key === k.key);
       if (row) row.hist = k;

@@ -7,7 +7,7 @@ import { validateConfig } from '../../../src/core/config';
 export interface EndpointSpec {
   name: string;
   baseUrl: string;
-  tokens?: string[];
+  keys?: string[];
   weight?: number;
   priority?: number;
   auth?: 'bearer' | 'x-api-key';

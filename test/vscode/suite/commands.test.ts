@@ -132,11 +132,11 @@ suite('commands', () => {
   test('Remove Endpoint drops it from the settings and its keys from SecretStorage', async () => {
     const a = await api();
     await vscode.commands.executeCommand(Commands.addKeys, { cluster: 'main', endpoint: 'second', text: 'sk-remove-me-0001\nsk-remove-me-0002' });
-    assert.strictEqual(a.tokens.tokensFor('main', 'second').length, 2);
+    assert.strictEqual(a.keys.keysFor('main', 'second').length, 2);
     const removed = await vscode.commands.executeCommand(Commands.removeEndpoint, { cluster: 'main', endpoint: 'second', skipConfirmation: true });
     assert.strictEqual(removed, true);
     assert.deepStrictEqual(clustersSetting()[0].endpoints.map((e) => e.name), ['first']);
-    assert.strictEqual(a.tokens.tokensFor('main', 'second').length, 0);
+    assert.strictEqual(a.keys.keysFor('main', 'second').length, 0);
     assert.strictEqual((await send(port)).headers['x-switchyard-endpoint'], 'first');
   });
 });

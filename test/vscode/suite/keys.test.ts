@@ -5,7 +5,7 @@ import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import type { AddKeysResult } from '../../../src/vscode/commands';
 import { validateConfig } from '../../../src/core';
 import { Commands } from '../../../src/vscode/constants';
-import { SecretTokenStore, secretKey } from '../../../src/vscode/secretTokens';
+import { SecretKeyStore, secretKey } from '../../../src/vscode/secretKeys';
 import type { KeyNode, TreeNode } from '../../../src/vscode/tree';
 import { api, cluster, configure, freePort, resetSettings, send, servingPort, startUpstream, Upstream, waitFor } from './helpers';
 
@@ -36,7 +36,7 @@ suite('keys', () => {
 
   suiteTeardown(async () => {
     const a = await api();
-    await a.tokens.clear('main', 'keyed');
+    await a.keys.clear('main', 'keyed');
     await resetSettings();
     await up.close();
   });
@@ -63,7 +63,7 @@ suite('keys', () => {
 
   test('keys are only in SecretStorage: the settings file holds none of them', async () => {
     const a = await api();
-    assert.strictEqual(a.tokens.tokensFor('main', 'keyed').length, 28);
+    assert.strictEqual(a.keys.keysFor('main', 'keyed').length, 28);
     const settings = await userSettingsText();
     assert.match(settings, /switchyard\.clusters/);
     for (const k of keys) assert.ok(!settings.includes(k), `settings.json contains key …${k.slice(-4)}`);
@@ -90,9 +90,9 @@ suite('keys', () => {
     const node: KeyNode = { kind: 'key', id: 'k', cluster: 'main', endpoint: 'keyed', suffix: `…${keys[7].slice(-4)}`, index: 7 };
     const removed = await vscode.commands.executeCommand(Commands.removeKey, node);
     assert.strictEqual(removed, 1);
-    assert.strictEqual(a.tokens.tokensFor('main', 'keyed').length, 27);
-    assert.ok(!a.tokens.tokensFor('main', 'keyed').includes(keys[7]));
-    await waitFor('the stats to list 27 keys', () => a.service.view().stats?.clusters[0].endpoints[0].tokens.length === 27);
+    assert.strictEqual(a.keys.keysFor('main', 'keyed').length, 27);
+    assert.ok(!a.keys.keysFor('main', 'keyed').includes(keys[7]));
+    await waitFor('the stats to list 27 keys', () => a.service.view().stats?.clusters[0].endpoints[0].keys.length === 27);
   });
 
   test('the commands\' earlier names (Add Tokens, Remove Token) still run them, for keybindings that use them', async () => {
@@ -102,7 +102,7 @@ suite('keys', () => {
     assert.strictEqual(added.added, 1);
     const removed = await vscode.commands.executeCommand('switchyard.removeToken', { cluster: 'main', endpoint: 'keyed', suffix: `…${extra.slice(-4)}` });
     assert.strictEqual(removed, 1);
-    assert.ok(!a.tokens.tokensFor('main', 'keyed').includes(extra));
+    assert.ok(!a.keys.keysFor('main', 'keyed').includes(extra));
   });
 
   test('a SecretStorage that fails to read after a change keeps the cached keys and rejects nothing unseen', async () => {
@@ -121,15 +121,15 @@ suite('keys', () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
-    const store = new SecretTokenStore(secrets);
+    const store = new SecretKeyStore(secrets);
     try {
       await store.load(validateConfigFor(port));
-      assert.deepStrictEqual(store.tokensFor('main', 'keyed'), [keys[0]]);
+      assert.deepStrictEqual(store.keysFor('main', 'keyed'), [keys[0]]);
       failing = true;
       changed.fire({ key: secretKey('main', 'keyed') });
       await new Promise((r) => setTimeout(r, 100));
       assert.deepStrictEqual(unhandled, []);
-      assert.deepStrictEqual(store.tokensFor('main', 'keyed'), [keys[0]]);
+      assert.deepStrictEqual(store.keysFor('main', 'keyed'), [keys[0]]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
       store.dispose();

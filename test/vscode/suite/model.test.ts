@@ -12,7 +12,7 @@ import { emptyTotals } from '../../../src/core/usageLedger';
 function endpoint(over: Partial<EndpointStats> = {}): EndpointStats {
   return {
     cluster: 'main', name: 'e', baseUrl: 'https://x', disabled: false, state: 'healthy', requests: 100, failures: 1, inFlight: 2,
-    successRate: 0.99, successOf: 240, resetAt: null, latencyMs: 420, consecutiveFailures: 0, nextProbeAt: null, lastError: null, tokens: [], usage: emptyTotals(), today: emptyTotals(), conversations: 0, ...over,
+    successRate: 0.99, successOf: 240, resetAt: null, latencyMs: 420, consecutiveFailures: 0, nextProbeAt: null, lastError: null, keys: [], usage: emptyTotals(), today: emptyTotals(), conversations: 0, ...over,
   };
 }
 
@@ -74,13 +74,15 @@ suite('model', () => {
   });
 
   test('keys written into settings are ignored there and reported for moving to SecretStorage', () => {
-    const r = configFromSettings({ clusters: [{ name: 'main', endpoints: [{ name: 'a', baseUrl: 'https://a', tokens: ['sk-in-settings-1'] }] }] });
+    const r = configFromSettings({ clusters: [{ name: 'main', endpoints: [{ name: 'a', baseUrl: 'https://a', keys: ['sk-in-settings-1'] }, { name: 'b', baseUrl: 'https://b', keys: ['sk-in-settings-2'] }] }] });
     assert.strictEqual(r.kind, 'valid');
     if (r.kind === 'valid') {
-      assert.deepStrictEqual(r.keysInSettings, [{ cluster: 'main', endpoint: 'a', keys: ['sk-in-settings-1'] }]);
-      assert.strictEqual(r.config.clusters[0].endpoints[0].tokens, undefined);
+      // Under the word "keys", and under "tokens", its name before 0.2.
+      assert.deepStrictEqual(r.keysInSettings, [{ cluster: 'main', endpoint: 'a', keys: ['sk-in-settings-1'] }, { cluster: 'main', endpoint: 'b', keys: ['sk-in-settings-2'] }]);
+      assert.strictEqual(r.config.clusters[0].endpoints[0].keys, undefined);
+      assert.strictEqual(r.config.clusters[0].endpoints[1].keys, undefined);
     }
-    assert.ok(!JSON.stringify(withoutSettingsKeys([{ name: 'main', endpoints: [{ name: 'a', baseUrl: 'https://a', tokens: ['sk-in-settings-1'] }] }])).includes('sk-'));
+    assert.ok(!JSON.stringify(withoutSettingsKeys([{ name: 'main', endpoints: [{ name: 'a', baseUrl: 'https://a', keys: ['sk-in-settings-1'] }] }])).includes('sk-'));
   });
 
   test('cluster edits keep what the user wrote and refuse duplicates', () => {

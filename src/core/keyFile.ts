@@ -1,12 +1,22 @@
-// The headless token store: keys per endpoint in a 0600 JSON file, written atomically (temp file + rename).
+// The headless key store: keys per endpoint in a 0600 JSON file, written atomically (temp file + rename).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { TokenSource } from './runtime';
+import { KeySource } from './runtime';
 import { expandHome } from './requestLogFile';
 
-export const DEFAULT_TOKEN_FILE = '~/.switchyard/tokens.json';
+export const DEFAULT_KEY_FILE = '~/.switchyard/keys.json';
+/** Where the default key file was before 0.2: still read (and written) when it exists and the new one does not. */
+const OLDER_DEFAULT_KEY_FILE = '~/.switchyard/tokens.json';
+
+/** The key file to use for `file`: the default one falls back to its older name when only that exists. */
+export function keyFilePath(file: string = DEFAULT_KEY_FILE): string {
+  const chosen = expandHome(file);
+  if (file !== DEFAULT_KEY_FILE || fs.existsSync(chosen)) return chosen;
+  const older = expandHome(OLDER_DEFAULT_KEY_FILE);
+  return fs.existsSync(older) ? older : chosen;
+}
 
 type TokenMap = Record<string, string[]>;
 
@@ -15,14 +25,14 @@ function slot(cluster: string, endpoint: string): string {
 }
 
 /** Keys kept in memory after one read; writes go to disk atomically with mode 0600. */
-export class TokenFile implements TokenSource {
+export class KeyFile implements KeySource {
   private tokens: TokenMap = {};
   /** Saves run one after another so two quick edits cannot land on disk out of order. */
   private saving: Promise<void> = Promise.resolve();
   readonly file: string;
 
-  constructor(file: string = DEFAULT_TOKEN_FILE) {
-    this.file = expandHome(file);
+  constructor(file: string = DEFAULT_KEY_FILE) {
+    this.file = keyFilePath(file);
     this.reload();
   }
 
@@ -49,13 +59,13 @@ export class TokenFile implements TokenSource {
     }
   }
 
-  tokensFor(cluster: string, endpoint: string): readonly string[] {
+  keysFor(cluster: string, endpoint: string): readonly string[] {
     return this.tokens[slot(cluster, endpoint)] ?? [];
   }
 
   /** Adds keys (duplicates ignored); returns how many were new. */
   async add(cluster: string, endpoint: string, keys: string[]): Promise<number> {
-    const current = new Set(this.tokensFor(cluster, endpoint));
+    const current = new Set(this.keysFor(cluster, endpoint));
     const before = current.size;
     for (const k of keys) current.add(k);
     this.tokens[slot(cluster, endpoint)] = [...current];
@@ -67,7 +77,7 @@ export class TokenFile implements TokenSource {
   async remove(cluster: string, endpoint: string, suffix: string): Promise<number> {
     const bare = suffix.replace(/^\u2026/, '');
     if (bare.length < 4) throw new Error('give at least the last 4 characters of the key to remove');
-    const current = this.tokensFor(cluster, endpoint);
+    const current = this.keysFor(cluster, endpoint);
     const kept = current.filter((k) => !k.endsWith(bare));
     this.tokens[slot(cluster, endpoint)] = kept;
     await this.save();

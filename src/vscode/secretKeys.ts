@@ -1,8 +1,8 @@
-// Keys in SecretStorage, one secret per endpoint holding a JSON list, cached in memory for the core's synchronous TokenSource.
+// Keys in SecretStorage, one secret per endpoint holding a JSON list, cached in memory for the core's synchronous KeySource.
 
 import * as vscode from 'vscode';
 import type { SwitchyardConfig } from '../core/config';
-import type { TokenSource } from '../core/runtime';
+import type { KeySource } from '../core/runtime';
 import { SECRET_PREFIX } from './constants';
 import { Disposable } from './dispose';
 import { suffixOf } from './format';
@@ -25,8 +25,8 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** SecretStorage-backed keys; `tokensFor` answers from memory, writes go through one `store` per endpoint. */
-export class SecretTokenStore extends Disposable implements TokenSource {
+/** SecretStorage-backed keys; `keysFor` answers from memory, writes go through one `store` per endpoint. */
+export class SecretKeyStore extends Disposable implements KeySource {
   private readonly cache = new Map<string, string[]>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
@@ -43,7 +43,7 @@ export class SecretTokenStore extends Disposable implements TokenSource {
     );
   }
 
-  tokensFor(cluster: string, endpoint: string): readonly string[] {
+  keysFor(cluster: string, endpoint: string): readonly string[] {
     return this.cache.get(secretKey(cluster, endpoint)) ?? [];
   }
 
@@ -88,7 +88,7 @@ export class SecretTokenStore extends Disposable implements TokenSource {
 
   /** Key suffixes per endpoint, for pickers. */
   suffixes(cluster: string, endpoint: string): string[] {
-    return this.tokensFor(cluster, endpoint).map(suffixOf);
+    return this.keysFor(cluster, endpoint).map(suffixOf);
   }
 
   private async write(slot: string, keys: string[]): Promise<void> {

@@ -100,7 +100,8 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
       if (!affectsSwitchyard(e)) return;
       logger.setLevel(readSetting(Settings.logLevel, 'info'));
       proxy.setLogLevel(readSetting(Settings.logLevel, 'info'));
-      proxy.reload().then(undefined, showFailure);
+      // A cluster for Codex may have just been added: that is when the offer to point Codex at Switchyard helps.
+      proxy.reload().then(() => codex.offer(), showFailure).then(undefined, showFailure);
     }),
   );
 

@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import type { Protocol, Strategy } from '../core/config';
-import { activeClusterName } from '../core/config';
+import { activeClusterName, PROTOCOLS } from '../core/config';
 import { redactText } from '../diagnostics/redact';
 import { COMMAND_ALIASES, Commands, Settings } from './constants';
 import { diagnose, diagnosticsSummary, knownSecrets } from './diagnostics';
@@ -333,6 +333,13 @@ export class CommandController extends Disposable {
   /** Makes a cluster the active one of its protocol family; the other family's active cluster stays as it is. */
   private async switchCluster(a: CommandArgs = {}): Promise<string> {
     const config = this.d.service.currentConfig;
+    // With one cluster per protocol, each is already active: say so rather than offer a pick that changes nothing.
+    if (a.cluster === undefined && config && PROTOCOLS.every((p) => config.clusters.filter((c) => c.protocol === p).length <= 1)) {
+      const add = 'Add Cluster';
+      const each = config.clusters.map((c) => `"${c.name}" for ${c.protocol}`).join(', ');
+      void vscode.window.showInformationMessage(`There is nothing to switch to: each cluster is already the active one of its protocol (${each}). Add another cluster of the same protocol to switch between them.`, add).then((choice) => choice === add && vscode.commands.executeCommand(Commands.addCluster));
+      throw new Cancelled();
+    }
     const cluster = a.cluster ?? (await this.pickCluster('Switchyard: Switch Cluster (the active one of its protocol)'));
     const picked = config?.clusters.find((c) => c.name === cluster);
     if (!config || !picked) throw new Error(`there is no cluster named "${cluster}"`);

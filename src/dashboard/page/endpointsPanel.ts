@@ -34,7 +34,7 @@ export class EndpointsPanel {
       h('h2', {}, 'Endpoints'),
       h('div', { class: 'chart-grid' }, this.rpm.root, this.success.root, this.ttfb.root),
       this.health.root,
-      h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, ...['endpoint', 'state', 'req / min', 'success', 'TTFB p50', 'p95', 'in flight', 'last error'].map((c) => h('th', { scope: 'col' }, c)))), this.table),
+      h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, ...['endpoint', 'state', 'req / min (range avg)', 'success (range)', 'TTFB p50', 'p95', 'in flight', 'last error'].map((c) => h('th', { scope: 'col' }, c)))), this.table),
     );
   }
 

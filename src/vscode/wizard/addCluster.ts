@@ -6,6 +6,7 @@ import { Commands, Settings } from '../constants';
 import { readSetting, writeSetting } from '../settings';
 import { officialBaseUrl, withCluster, withEndpoint } from '../settingsModel';
 import { baseUrlStep, checkedBaseUrl, checkedNote, clustersInSettings, EndpointAnswers, endpointNameStep, offerKeys, WizardDeps } from './endpointSteps';
+import { activeClusterName } from '../../core/config';
 import { MultiStepInput } from './multiStep';
 import { endpointNameFor, nameProblem } from './names';
 
@@ -59,7 +60,7 @@ export async function addCluster(d: WizardDeps, a: AddClusterArgs = {}): Promise
     () => endpointNameStep(flow, endpoint, []),
   ]);
   await save(d, { name, protocol, baseUrl: endpoint.baseUrl, endpointName: endpoint.name });
-  void offerKeys(`Added cluster "${name}" with endpoint "${endpoint.name}" (${endpoint.baseUrl}).${checkedNote(endpoint)}`, name, endpoint.name ?? '');
+  void offerKeys(`Added cluster "${name}" with endpoint "${endpoint.name}" (${endpoint.baseUrl}).${checkedNote(endpoint)}${activeNote(d, name, protocol ?? 'anthropic')}`, name, endpoint.name ?? '');
   return name;
 }
 
@@ -81,4 +82,11 @@ async function save(d: WizardDeps, a: AddClusterArgs): Promise<string> {
   await writeSetting(Settings.clusters, clusters);
   await d.service.reload();
   return name;
+}
+
+/** " It is not active: …" when another cluster of its protocol already gets the traffic (a new one does not take it over). */
+function activeNote(d: WizardDeps, name: string, protocol: Protocol): string {
+  const config = d.service.currentConfig;
+  const active = config ? activeClusterName(config, protocol) : undefined;
+  return active && active !== name ? ` It is not active: "${active}" serves the ${protocol} clients until you Switch Cluster.` : '';
 }

@@ -172,7 +172,8 @@ export class MultiStepInput implements vscode.Disposable {
     box.prompt = step.prompt;
     box.value = step.value;
     box.placeholder = step.placeholder;
-    box.validationMessage = step.validate?.(step.value);
+    // An empty box is not yet a mistake: it is judged once something is typed, or on Enter.
+    box.validationMessage = step.value === '' ? undefined : step.validate?.(step.value);
     return this.open(box, 'input', (resolve, subs) => {
       let pending: AbortController | undefined;
       /** The text the running or finished `accept` is about; its echo from the workbench is not an edit. */

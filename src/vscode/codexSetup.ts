@@ -85,8 +85,11 @@ export class CodexSetup extends Disposable {
     if (!a.confirm) {
       const write = 'Write config.toml';
       const detail = `Sets only openai_base_url = "${url}"${plan.previous ? ` (it was: ${plan.previous})` : ''}, marked so "Switchyard: Undo Codex Configuration" takes it back. Nothing else in the file changes.`;
-      if ((await vscode.window.showInformationMessage(`Point Codex at Switchyard in ${this.file}?`, { modal: true, detail }, write)) !== write) return 'cancelled';
+      const answer = await vscode.window.showInformationMessage(`Point Codex at Switchyard in ${this.file}?`, { modal: true, detail }, write);
+      await this.closeDiffs();
+      if (answer !== write) return 'cancelled';
     }
+    await this.closeDiffs();
     await writeAtomically(this.file, plan.text);
     await this.state.update(OFFER_DISMISSED, true);
     void vscode.window.showInformationMessage(`Codex now goes through Switchyard (${this.file}). New \`codex\` sessions use it; it tries a WebSocket first and falls back to HTTP at once (it logs that fallback as an error line).`);
@@ -103,11 +106,22 @@ export class CodexSetup extends Disposable {
     if (a.preview !== false) await this.showDiff(before, after);
     if (!a.confirm) {
       const undo = 'Undo';
-      if ((await vscode.window.showInformationMessage(`Take Switchyard's line out of ${this.file}?`, { modal: true, detail: 'Codex then talks to its previous base URL (or OpenAI directly) again.' }, undo)) !== undo) return 'cancelled';
+      const answer = await vscode.window.showInformationMessage(`Take Switchyard's line out of ${this.file}?`, { modal: true, detail: 'Codex then talks to its previous base URL (or OpenAI directly) again.' }, undo);
+      await this.closeDiffs();
+      if (answer !== undo) return 'cancelled';
     }
+    await this.closeDiffs();
     await writeAtomically(this.file, after);
     void vscode.window.showInformationMessage(`Codex no longer goes through Switchyard (${this.file}).`);
     return 'undone';
+  }
+
+  /** Whether Codex goes through this proxy now, so a menu offers the step that applies (point or undo). */
+  async pointing(): Promise<'pointed' | 'not-pointed' | 'no-proxy'> {
+    const url = this.proxyBaseUrl();
+    if (!url) return 'no-proxy';
+    const text = await readOrEmpty(this.file).catch(() => undefined);
+    return readCodexPointing(text ?? '').effectiveBaseUrl === url ? 'pointed' : 'not-pointed';
   }
 
   /**
@@ -141,5 +155,12 @@ export class CodexSetup extends Disposable {
       left = vscode.Uri.file(this.file);
     }
     await vscode.commands.executeCommand('vscode.diff', left, right, `Codex config.toml ↔ with Switchyard's change`, { preview: true });
+  }
+
+  /** Closes the change's diff once it is answered: a preview left open would show a change that was made or refused. */
+  private async closeDiffs(): Promise<void> {
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PREVIEW_SCHEME);
+    if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
+    this.previews.clear();
   }
 }

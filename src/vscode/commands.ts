@@ -52,6 +52,8 @@ export interface CommandArgs extends CodexSetupArgs {
   show?: boolean;
   /** quickActions: run this command instead of asking. */
   pick?: string;
+  /** quickActions: return the menu's labels instead of showing it. */
+  list?: boolean;
 }
 
 export interface AddKeysResult {
@@ -452,7 +454,9 @@ export class CommandController extends Disposable {
     if (mode === 'unconfigured') items.push({ label: '$(add) Add Cluster', command: Commands.addCluster });
     else {
       items.push({ label: '$(copy) Copy Base URL', command: Commands.copyBaseUrl });
-      items.push({ label: '$(terminal) Point Codex at Switchyard', command: Commands.pointCodex });
+      const codex = await this.d.codex.pointing();
+      if (codex === 'pointed') items.push({ label: '$(terminal) Undo Codex Configuration', description: 'Codex goes through Switchyard now', command: Commands.undoCodexConfig });
+      else items.push({ label: '$(terminal) Point Codex at Switchyard', command: Commands.pointCodex });
       items.push({ label: '$(layers) Switch Cluster', command: Commands.switchCluster });
       items.push({ label: '$(key) Add Keys', command: Commands.addKeys });
       items.push({ label: '$(plug) Add Endpoint', command: Commands.addEndpoint });
@@ -467,6 +471,7 @@ export class CommandController extends Disposable {
       items.push({ label: '$(debug-stop) Stop Proxy', command: Commands.stopProxy });
     } else if (mode !== 'remote' && mode !== 'unconfigured') items.push({ label: '$(play) Start Proxy', command: Commands.startProxy });
     items.push({ label: '$(settings-gear) Open Settings', command: 'workbench.action.openSettings' });
+    if (a.list) return items.map((i) => i.label);
     const command = a.pick ?? must(await vscode.window.showQuickPick(items, { title: 'Switchyard', placeHolder: 'What do you want to do?' })).command;
     if (command === 'workbench.action.openSettings') return vscode.commands.executeCommand(command, 'switchyard');
     return vscode.commands.executeCommand(command);

@@ -78,6 +78,33 @@ suite('protocol families', () => {
     assert.strictEqual(await vscode.commands.executeCommand(Commands.copyBaseUrl, { cluster: 'codex-backup' }), `http://127.0.0.1:${port}/v1`);
   });
 
+  test('Quick Actions offers Point Codex until Codex is pointed, then Undo; the change\'s diff closes once answered', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-codex-home-'));
+    const before = process.env.CODEX_HOME;
+    process.env.CODEX_HOME = home;
+    const config = path.join(home, 'config.toml');
+    fs.writeFileSync(config, 'model = "gpt-5-codex"\n');
+    const previewTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === 'switchyard-preview');
+    try {
+      const menu = async () => (await vscode.commands.executeCommand(Commands.quickActions, { list: true })) as string[];
+      assert.ok((await menu()).includes('$(terminal) Point Codex at Switchyard'), 'offered before pointing');
+      assert.strictEqual(await vscode.commands.executeCommand(Commands.pointCodex, { confirm: true }), 'written');
+      assert.match(fs.readFileSync(config, 'utf8'), new RegExp(`openai_base_url = "http://127\\.0\\.0\\.1:${port}/v1"`));
+      assert.strictEqual(previewTabs().length, 0, 'no diff of the change is left open');
+      const after = await menu();
+      assert.ok(after.includes('$(terminal) Undo Codex Configuration'), 'Undo offered once pointed');
+      assert.ok(!after.includes('$(terminal) Point Codex at Switchyard'), 'Point Codex is not offered again');
+      assert.strictEqual(await vscode.commands.executeCommand(Commands.undoCodexConfig, { confirm: true }), 'undone');
+      assert.strictEqual(fs.readFileSync(config, 'utf8'), 'model = "gpt-5-codex"\n');
+      assert.strictEqual(previewTabs().length, 0);
+      assert.ok((await menu()).includes('$(terminal) Point Codex at Switchyard'), 'offered again after the undo');
+    } finally {
+      if (before === undefined) delete process.env.CODEX_HOME;
+      else process.env.CODEX_HOME = before;
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   test('an activeClusters entry left behind by a removed cluster is dropped, not fatal', async () => {
     const a = await api();
     await configure({ clusters: [cluster('main', [claude]), cluster('codex', [codex], { protocol: 'openai' })] });

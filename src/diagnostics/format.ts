@@ -107,7 +107,8 @@ function evidenceSpans(c: DiagnosticCheck): Span[] {
 }
 
 function checkItem(c: DiagnosticCheck): ListItem {
-  const cause: Span[] = c.cause === 'OK' ? [] : [' ', { code: c.cause }, ...(c.formerly ? [' (formerly ', { code: c.formerly }, ')'] : [])];
+  // The pre-0.2 name stays in --json and the terminal text (scripts match those); a person reading the report needs only the current one.
+  const cause: Span[] = c.cause === 'OK' ? [] : [' ', { code: c.cause }];
   const details: Text[] = [];
   if (c.status !== 'ok' && Object.keys(c.evidence).length > 0) details.push(['Evidence: ', ...evidenceSpans(c)]);
   if (c.status !== 'ok' && c.fix) details.push(['Fix: ', ...prose(c.fix)]);

@@ -11,7 +11,7 @@ import { DEADLINE_MULTIPLIER, estimateTokens, FirstByteDeadline, FirstByteDeadli
 import { HealthStore } from './health';
 import { Leg, raceWithHedge } from './hedge';
 import { LivenessProber } from './liveness';
-import { AttemptRecord, Redactor, RequestRecord } from './log';
+import { AttemptRecord, isoTime, Redactor, RequestRecord } from './log';
 import { Cause, outcome, OutcomeInfo } from './outcomes';
 import type { FailoverPolicy, RequestRoute, RequestTraits, Usage } from './protocols';
 import { relay } from './relay';
@@ -467,7 +467,7 @@ export class Pipeline {
       const ms = s.traits.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs;
       return { deadline: { ms, basis: 'configured', conclusive: true, expectedMs: null, reason: s.traits.stream ? 'timeouts.streamFirstByteMs' : 'timeouts.firstByteMs' } };
     }
-    const peers = s.cluster?.endpoints.map((e) => e.id) ?? [];
+    const peers = s.cluster?.endpointIds ?? [];
     let stream = this.deps.deadlines.forStream(endpoint.id, peers, s.traits.model, estimateTokens(s.body?.length ?? 0), timeouts);
     if (s.deadlineScale !== 1) {
       const ms = Math.min(timeouts.streamFirstByteMs, Math.round(stream.ms * s.deadlineScale));
@@ -533,7 +533,7 @@ export class Pipeline {
 
   /** A one-token stream on the same endpoint and key, bounded by the endpoint's own stream deadline. */
   private checkLiveness(s: RequestState, endpoint: RuntimeEndpoint, key: RuntimeKey | undefined) {
-    const peers = s.cluster?.endpoints.map((e) => e.id) ?? [];
+    const peers = s.cluster?.endpointIds ?? [];
     const deadlineMs = this.deps.deadlines.forStream(endpoint.id, peers, s.traits.model, 0, s.snap.config.timeouts).ms;
     return this.deps.liveness.check({ endpoint, key, api: s.route.op.api, op: s.route.op, model: s.traits.model!, path: s.req.url ?? '/', rawHeaders: s.req.rawHeaders, deadlineMs });
   }
@@ -637,7 +637,7 @@ export class Pipeline {
   private finish(s: RequestState, status: number, result: Cause, ttfbMs: number | null, bytesOut: number, endpoint?: RuntimeEndpoint, key?: RuntimeKey, usage?: Usage, extra: { affinity?: AffinityResult; costUsd?: number; model?: string } = {}): void {
     this.deps.record({
       id: s.id,
-      time: new Date().toISOString(),
+      time: isoTime(Date.now()),
       method: s.req.method ?? 'GET',
       path: s.route.pathname,
       cluster: s.cluster?.name ?? null,

@@ -41,6 +41,8 @@ export interface RuntimeCluster {
   /** Conversations stay on one target (prompt caches) unless the cluster turned it off. */
   affinity: boolean;
   endpoints: RuntimeEndpoint[];
+  /** The endpoints' ids, made once per config generation (the learned deadlines compare peers on every attempt). */
+  endpointIds: string[];
 }
 
 /** One generation of configuration; each request keeps the one it started with. */
@@ -106,13 +108,10 @@ function buildEndpoint(cluster: ClusterConfig, e: EndpointConfig, tokens: KeySou
 
 /** Builds the snapshot for a config; the config must already be validated. */
 export function buildSnapshot(config: SwitchyardConfig, generation: number, tokens?: KeySource, env: NodeJS.ProcessEnv = process.env): RuntimeSnapshot {
-  const clusters: RuntimeCluster[] = config.clusters.map((c) => ({
-    name: c.name,
-    protocol: c.protocol,
-    strategy: c.strategy ?? 'weighted-round-robin',
-    affinity: c.affinity !== false,
-    endpoints: c.endpoints.map((e) => buildEndpoint(c, e, tokens, env)),
-  }));
+  const clusters: RuntimeCluster[] = config.clusters.map((c) => {
+    const endpoints = c.endpoints.map((e) => buildEndpoint(c, e, tokens, env));
+    return { name: c.name, protocol: c.protocol, strategy: c.strategy ?? 'weighted-round-robin', affinity: c.affinity !== false, endpoints, endpointIds: endpoints.map((e) => e.id) };
+  });
   const secrets = new Set<string>();
   for (const c of clusters) for (const e of c.endpoints) for (const k of e.keys) secrets.add(k.value);
   if (config.clientKey) secrets.add(config.clientKey);

@@ -18,6 +18,7 @@ import { findNginx, startHttpProxy, startNaivePipe, startNginx, startSwitchyard,
 
 /** BENCH_QUICK=1 shrinks every count (for trying the bench out, not for figures). */
 const QUICK = process.env.BENCH_QUICK === '1';
+const BASELINE_CLI = process.env.BENCH_BASELINE_CLI;
 const scale = (n: number) => (QUICK ? Math.max(1, Math.round(n / 5)) : n);
 const SETTINGS = {
   rounds: QUICK ? 2 : 5,
@@ -76,6 +77,8 @@ async function main(): Promise<void> {
     { name: 'switchyard', isSwitchyard: true, start: () => startSwitchyard(dir, upstream.url) },
     { name: 'http-proxy', isSwitchyard: false, start: () => startHttpProxy(dir, upstream.url) },
     ...(nginxBin ? [{ name: 'nginx', isSwitchyard: false, start: () => startNginx(nginxBin, dir, upstream.url) }] : []),
+    // BENCH_BASELINE_CLI=another/cli.js measures an earlier build beside this one, in the same rounds (a before/after of a change).
+    ...(BASELINE_CLI ? [{ name: 'switchyard-before', isSwitchyard: true, start: () => startSwitchyard(dir, upstream.url, { name: 'switchyard-before', cli: BASELINE_CLI }) }] : []),
   ];
 
   // Memory first, on fresh processes: the req/s load would grow the heaps it measures.
@@ -186,7 +189,7 @@ async function main(): Promise<void> {
   // Each full run also kept by date, for medianOfRuns.js.
   if (!QUICK) writeJson(path.join(path.dirname(JSON_OUT), 'bench-runs', `${report.when.replace(/[:.]/g, '-')}.json`), report);
   clearTimeout(limit);
-  if (!QUICK) await chaosBench(say, progress); // its own figures (npm run bench:chaos alone); outside the time limit above
+  if (!QUICK && process.env.BENCH_CHAOS !== 'off') await chaosBench(say, progress); // its own figures (npm run bench:chaos alone); outside the time limit above
   process.exit(0);
 }
 

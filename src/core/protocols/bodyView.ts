@@ -37,14 +37,16 @@ export class BodyView {
   private find(n: Buffer): number {
     const body = this.body!;
     const len = body.length;
-    for (const [from, to] of [[0, NEAR], [len - NEAR, len], [0, WINDOW], [len - WINDOW, len]]) {
-      const f = Math.max(0, from);
-      const t = Math.min(len, to);
-      if (t - f < n.length) continue;
-      const at = body.subarray(f, t).indexOf(n);
-      if (at !== -1) return f + at;
-    }
-    return -1;
+    // A window already inside those searched is not searched again; a body this small is one window.
+    if (len <= 2 * NEAR) return body.indexOf(n);
+    let at = body.subarray(0, NEAR).indexOf(n);
+    if (at !== -1) return at;
+    at = body.indexOf(n, len - NEAR);
+    if (at !== -1) return at;
+    if (len <= WINDOW) return body.indexOf(n);
+    at = body.subarray(0, WINDOW).indexOf(n);
+    if (at !== -1) return at;
+    return body.indexOf(n, len - WINDOW);
   }
 
   /** The string value of `"key": "…"`, unescaped; undefined when absent or not a string. */

@@ -108,8 +108,8 @@ interface RequestState {
   deadlineScale: number;
   attempts: AttemptRecord[];
   lastEndpoint: RuntimeEndpoint | undefined;
-  /** Aborted with the request: wakes a wait for a cooldown. */
-  signal: AbortController;
+  /** Aborted with the request: wakes a wait for a cooldown. Made only when a request waits (an AbortController is not free). */
+  signal: AbortController | undefined;
   /** Where the conversation (or the response it continues) was served before, if anywhere. */
   pinned: PinnedTarget | undefined;
   /** The pin holds state bound to its account (a continuation, thinking signatures, encrypted reasoning); found out only when it matters. */
@@ -166,7 +166,7 @@ export class Pipeline {
       deadlineScale: 1,
       attempts: [],
       lastEndpoint: undefined,
-      signal: new AbortController(),
+      signal: undefined,
       pinned: undefined,
       hardPin: traits.continuation !== undefined ? true : undefined,
       stripped: false,
@@ -177,7 +177,7 @@ export class Pipeline {
     const abort = (reason: ProxyAbort) => {
       s.abortReason ??= reason;
       s.exchange?.abort(reason);
-      s.signal.abort(reason);
+      s.signal?.abort(reason);
       s.hedgeExchange?.abort(reason);
     };
     const onClose = () => {
@@ -366,6 +366,8 @@ export class Pipeline {
     const wait = Math.max(0, Math.ceil(ms)) + 5;
     if (s.waitedMs + wait > s.snap.config.retry.cooldownWaitMs) return false;
     s.waitedMs += wait;
+    if (s.abortReason) return true;
+    s.signal ??= new AbortController();
     await sleep(wait, undefined, { signal: s.signal.signal }).catch(() => undefined);
     return true;
   }

@@ -37,9 +37,20 @@ export function lastObject(text: string, key: string): Record<string, unknown> |
   return undefined;
 }
 
+/** One compiled pattern per key and kind: these run per response and per stream event, and the keys are a handful of constants. */
+const patterns = { string: new Map<string, RegExp>(), number: new Map<string, RegExp>() };
+function pattern(kind: 'string' | 'number', key: string): RegExp {
+  let re = patterns[kind].get(key);
+  if (!re) {
+    re = kind === 'string' ? new RegExp(`"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.){0,2000})"`) : new RegExp(`"${key}"\\s*:\\s*(-?\\d+(?:\\.\\d+)?)`);
+    patterns[kind].set(key, re);
+  }
+  return re;
+}
+
 /** The first string value of `"key": "…"` in `text` (unescaped), or undefined. */
 export function firstString(text: string, key: string): string | undefined {
-  const m = new RegExp(`"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.){0,2000})"`).exec(text);
+  const m = pattern('string', key).exec(text);
   if (!m) return undefined;
   try {
     return JSON.parse(`"${m[1]}"`) as string;
@@ -50,7 +61,7 @@ export function firstString(text: string, key: string): string | undefined {
 
 /** The first number value of `"key": n` in `text`, or undefined. */
 export function firstNumber(text: string, key: string): number | undefined {
-  const m = new RegExp(`"${key}"\\s*:\\s*(-?\\d+(?:\\.\\d+)?)`).exec(text);
+  const m = pattern('number', key).exec(text);
   return m ? Number(m[1]) : undefined;
 }
 

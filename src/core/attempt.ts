@@ -29,6 +29,8 @@ export interface AttemptInput {
   liveness?: { afterMs: number; check(): Promise<Liveness> };
   /** How long opening frames may wait for the first content frame. */
   openingHoldMs: number;
+  /** How long a body read whole (a JSON answer) may go without a byte before the attempt gives up on it. */
+  idleMs: number;
   fresh: boolean;
   /** The turn moved off the account that made its bound state: a refusal of that state may be retried without it. */
   strippable: boolean;
@@ -69,6 +71,12 @@ const ERROR_BODY_CAP = 8192;
 const LIVENESS_RECHECK_MAX_MS = 60_000;
 /** An error body gets this long at most: failing over must not wait on a slow error message. */
 const ERROR_BODY_MS = 2000;
+/**
+ * A 2xx answer that is not a stream is read whole up to this size before anything is relayed: it is
+ * judged complete (its usage, an error inside a 200) and written to the client in one call, and a
+ * connection that breaks before its end still fails over. A larger one streams on from here.
+ */
+const WHOLE_BODY_CAP = 256 * 1024;
 
 /** The upstream's own error message from a JSON error body, shortened. */
 export function upstreamMessage(text: string): string {
@@ -101,6 +109,8 @@ export function runAttempt(upstream: Upstream, a: AttemptInput, started: number)
     let status = 0;
     let cause: Cause = 'OK';
     let watcher: ResponseWatcher | undefined;
+    /** The 2xx body is read to its end before it is answered (see WHOLE_BODY_CAP). */
+    let readWhole = false;
     let held: Buffer[] = [];
     let heldSize = 0;
     let ttfbMs = 0;
@@ -178,7 +188,9 @@ export function runAttempt(upstream: Upstream, a: AttemptInput, started: number)
         if (cause === 'CLIENT_ERROR' && code === 404 && a.op.notFoundTriesElsewhere) cause = 'PATH_NOT_FOUND';
         if (cause === 'OK') {
           reading = 'success-body';
-          watcher = code >= 200 && code < 300 ? api.watch(a.op, isEventStream(exchange.headers)) : undefined;
+          const sse = isEventStream(exchange.headers);
+          watcher = code >= 200 && code < 300 ? api.watch(a.op, sse) : undefined;
+          readWhole = watcher !== undefined && !sse;
           return;
         }
         reading = cause === 'CLIENT_ERROR' ? 'refusal-body' : 'failure-body';
@@ -207,6 +219,18 @@ export function runAttempt(upstream: Upstream, a: AttemptInput, started: number)
           return;
         }
         watcher.feed(chunk);
+        if (readWhole && heldSize < WHOLE_BODY_CAP) {
+          // Nothing is relayed until the end; a body that stops coming is given up (and tried elsewhere) after idleMs.
+          clearTimeout(deadline);
+          deadline = a.idleMs > 0 ? setTimeout(() => exchange.abort(new DeadlineError('IDLE_TIMEOUT', a.idleMs)), a.idleMs) : undefined;
+          return;
+        }
+        if (readWhole) {
+          clearTimeout(deadline);
+          deadline = undefined;
+          answer(false);
+          return;
+        }
         const wasHolding = deadline !== undefined;
         judgeSuccessBody(false);
         if (!settled && !wasHolding && a.openingHoldMs > 0) {

@@ -504,6 +504,7 @@ export class Pipeline {
         firstByteMs: deadline.ms,
         liveness: livenessAfterMs === undefined ? undefined : { afterMs: livenessAfterMs, check: () => this.checkLiveness(s, endpoint, key) },
         openingHoldMs: timeouts.openingHoldMs,
+        idleMs: timeouts.idleMs,
         fresh,
         strippable: !s.stripped && s.pinned !== undefined && (s.pinned.endpointId !== endpoint.id || s.pinned.keyId !== key?.id) && s.traits.boundState?.() === true,
       },

@@ -1,4 +1,4 @@
-// `npm run bench`: prints Switchyard's req/s, added latency, first-event time, memory and leak figures beside direct, a naive Node pipe, http-proxy and nginx, then the chaos run.
+// `npm run bench`: prints Switchyard's req/s, added latency, first-event time, memory and leak figures beside direct, a naive Node pipe, a bare node:http + undici relay, http-proxy and nginx, then the chaos run.
 
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -14,7 +14,7 @@ import { BenchReport, Check, checksText, cpuTable, latencyTable, leakTable, mb, 
 import { Endpoint, runRounds } from './rounds';
 import { sanity } from './sanity';
 import { chaosBench } from './chaos';
-import { findNginx, startHttpProxy, startNaivePipe, startNginx, startSwitchyard, startUpstream } from './targets';
+import { findNginx, startBareRelay, startHttpProxy, startNaivePipe, startNginx, startSwitchyard, startUpstream } from './targets';
 
 /** BENCH_QUICK=1 shrinks every count (for trying the bench out, not for figures). */
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const cpus = os.cpus().length;
   const generator = chooseGenerator(dir);
   say(`Switchyard bench — node ${process.version}, ${cpus} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at start${QUICK ? ' — QUICK MODE, figures not meaningful' : ''}`);
-  say(`layout: upstream, Switchyard (node dist/cli.js serve, default log level, stderr to a file), the naive Node pipe, http-proxy and nginx each in their own child process;`);
+  say(`layout: upstream, Switchyard (node dist/cli.js serve, default log level, stderr to a file), the naive Node pipe, a bare relay (node:http + undici's dispatch, none of Switchyard's work: the design's floor), http-proxy and nginx each in their own child process;`);
   say(`        req/s load generator: ${generator.description}; latency, first-event and stream clients: undici in the bench process.`);
   say(`        All of them share the ${cpus} cores: the CPU table below shows who was saturated.`);
   const busyBefore = await idleMachineBusy();
@@ -76,6 +76,8 @@ async function main(): Promise<void> {
     { name: 'naive-pipe', isSwitchyard: false, start: () => startNaivePipe(dir, upstream.url) },
     { name: 'switchyard', isSwitchyard: true, start: () => startSwitchyard(dir, upstream.url) },
     { name: 'http-proxy', isSwitchyard: false, start: () => startHttpProxy(dir, upstream.url) },
+    // What node:http + undici cost with none of Switchyard's work: how far the design itself can go.
+    { name: 'bare-relay', isSwitchyard: false, start: () => startBareRelay(dir, upstream.url) },
     ...(nginxBin ? [{ name: 'nginx', isSwitchyard: false, start: () => startNginx(nginxBin, dir, upstream.url) }] : []),
     // BENCH_BASELINE_CLI=another/cli.js measures an earlier build beside this one, in the same rounds (a before/after of a change).
     ...(BASELINE_CLI ? [{ name: 'switchyard-before', isSwitchyard: true, start: () => startSwitchyard(dir, upstream.url, { name: 'switchyard-before', cli: BASELINE_CLI }) }] : []),

@@ -45,6 +45,11 @@ export async function startNaivePipe(dir: string, upstreamUrl: string, name = 'n
   return spawnChild({ name, command: process.execPath, args: [...nodeFlags, path.join(__dirname, 'naivePipeServer.js'), upstreamUrl], dir, ready: READY });
 }
 
+/** The floor under Switchyard's design: node:http + a buffered body + undici's raw dispatch, with none of Switchyard's own work. */
+export async function startBareRelay(dir: string, upstreamUrl: string): Promise<Child> {
+  return spawnChild({ name: 'bare-relay', command: process.execPath, args: [path.join(__dirname, 'bareRelayServer.js'), upstreamUrl], dir, ready: READY });
+}
+
 export async function startHttpProxy(dir: string, upstreamUrl: string): Promise<Child> {
   return spawnChild({ name: 'http-proxy', command: process.execPath, args: [path.join(__dirname, 'httpProxyServer.js'), upstreamUrl], dir, ready: READY });
 }

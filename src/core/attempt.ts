@@ -219,16 +219,12 @@ export function runAttempt(upstream: Upstream, a: AttemptInput, started: number)
           return;
         }
         watcher.feed(chunk);
-        if (readWhole && heldSize < WHOLE_BODY_CAP) {
-          // Nothing is relayed until the end; a body that stops coming is given up (and tried elsewhere) after idleMs.
-          clearTimeout(deadline);
-          deadline = a.idleMs > 0 ? setTimeout(() => exchange.abort(new DeadlineError('IDLE_TIMEOUT', a.idleMs)), a.idleMs) : undefined;
-          return;
-        }
         if (readWhole) {
           clearTimeout(deadline);
           deadline = undefined;
-          answer(false);
+          // Nothing is relayed until the end (or the cap); a body that stops coming is given up, and tried elsewhere, after idleMs.
+          if (heldSize >= WHOLE_BODY_CAP) answer(false);
+          else if (a.idleMs > 0) deadline = setTimeout(() => exchange.abort(new DeadlineError('IDLE_TIMEOUT', a.idleMs)), a.idleMs);
           return;
         }
         const wasHolding = deadline !== undefined;

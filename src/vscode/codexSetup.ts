@@ -82,14 +82,11 @@ export class CodexSetup extends Disposable {
       return 'custom-provider';
     }
     if (a.preview !== false) await this.showDiff(before, plan.text);
-    if (!a.confirm) {
-      const write = 'Write config.toml';
-      const detail = `Sets only openai_base_url = "${url}"${plan.previous ? ` (it was: ${plan.previous})` : ''}, marked so "Switchyard: Undo Codex Configuration" takes it back. Nothing else in the file changes.`;
-      const answer = await vscode.window.showInformationMessage(`Point Codex at Switchyard in ${this.file}?`, { modal: true, detail }, write);
-      await this.closeDiffs();
-      if (answer !== write) return 'cancelled';
-    }
+    const write = 'Write config.toml';
+    const detail = `Sets only openai_base_url = "${url}"${plan.previous ? ` (it was: ${plan.previous})` : ''}, marked so "Switchyard: Undo Codex Configuration" takes it back. Nothing else in the file changes.`;
+    const agreed = a.confirm || (await vscode.window.showInformationMessage(`Point Codex at Switchyard in ${this.file}?`, { modal: true, detail }, write)) === write;
     await this.closeDiffs();
+    if (!agreed) return 'cancelled';
     await writeAtomically(this.file, plan.text);
     await this.state.update(OFFER_DISMISSED, true);
     void vscode.window.showInformationMessage(`Codex now goes through Switchyard (${this.file}). New \`codex\` sessions use it; it tries a WebSocket first and falls back to HTTP at once (it logs that fallback as an error line).`);
@@ -104,13 +101,10 @@ export class CodexSetup extends Disposable {
       return 'nothing-to-undo';
     }
     if (a.preview !== false) await this.showDiff(before, after);
-    if (!a.confirm) {
-      const undo = 'Undo';
-      const answer = await vscode.window.showInformationMessage(`Take Switchyard's line out of ${this.file}?`, { modal: true, detail: 'Codex then talks to its previous base URL (or OpenAI directly) again.' }, undo);
-      await this.closeDiffs();
-      if (answer !== undo) return 'cancelled';
-    }
+    const undo = 'Undo';
+    const agreed = a.confirm || (await vscode.window.showInformationMessage(`Take Switchyard's line out of ${this.file}?`, { modal: true, detail: 'Codex then talks to its previous base URL (or OpenAI directly) again.' }, undo)) === undo;
     await this.closeDiffs();
+    if (!agreed) return 'cancelled';
     await writeAtomically(this.file, after);
     void vscode.window.showInformationMessage(`Codex no longer goes through Switchyard (${this.file}).`);
     return 'undone';

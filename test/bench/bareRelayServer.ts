@@ -1,7 +1,7 @@
 // Child process: the floor under Switchyard's design — node:http in, undici's raw dispatch out, the body buffered, and none of Switchyard's own work.
 
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { listenAsChild } from './childServer';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 
@@ -48,12 +48,7 @@ function main(): void {
       pool.dispatch({ method: req.method as Dispatcher.HttpMethod, path: req.url ?? '/', headers: forwardHeaders(req.rawHeaders), body }, new Relay(res));
     });
   });
-  server.listen(0, '127.0.0.1', () => {
-    process.stdout.write(`bare relay listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
-  });
-  process.stdin.resume();
-  process.stdin.on('end', () => process.exit(0));
-  process.on('SIGTERM', () => process.exit(0));
+  listenAsChild(server, 'bare relay');
 }
 
 main();

@@ -1,7 +1,7 @@
 // Child process: the `http-proxy` npm package as a plain keep-alive reverse proxy, the Node reference point.
 
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { listenAsChild } from './childServer';
 import httpProxy from 'http-proxy';
 
 function main(): void {
@@ -15,12 +15,7 @@ function main(): void {
     else out.writeHead(502).end();
   });
   const server = http.createServer({ keepAliveTimeout: 30_000, noDelay: true }, (req, res) => proxy.web(req, res));
-  server.listen(0, '127.0.0.1', () => {
-    process.stdout.write(`http-proxy listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
-  });
-  process.stdin.resume();
-  process.stdin.on('end', () => process.exit(0));
-  process.on('SIGTERM', () => process.exit(0));
+  listenAsChild(server, 'http-proxy');
 }
 
 main();

@@ -1,7 +1,7 @@
 // Child process: the naive Node pipe — http.createServer forwarding each request with http.request over a keep-alive Agent, piped both ways.
 
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { listenAsChild } from './childServer';
 
 /** Enough for the bench's 500 held streams plus its load connections. */
 const MAX_SOCKETS = 2048;
@@ -20,12 +20,7 @@ function main(): void {
     out.on('error', () => res.destroy());
     req.pipe(out);
   });
-  server.listen(0, '127.0.0.1', () => {
-    process.stdout.write(`naive pipe listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
-  });
-  process.stdin.resume();
-  process.stdin.on('end', () => process.exit(0));
-  process.on('SIGTERM', () => process.exit(0));
+  listenAsChild(server, 'naive pipe');
 }
 
 main();
